@@ -1,0 +1,45 @@
+"""Intake queue consumer: one ticket per message, partial batch failures reported to SQS."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
+from aftersales.adapters.eventbridge import EventBridgePublisher
+from aftersales.classifier_port import default_classifier
+from aftersales.intake.message import IntakeMessage
+from aftersales.observability import logger, metrics, tracer
+from aftersales.settings import TicketStoreSettings
+from aftersales.triage import triage
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher]:
+    settings = TicketStoreSettings.from_env()
+    return DynamoTicketRepository(settings.tickets_table), EventBridgePublisher(settings.event_bus_name)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    message = IntakeMessage.model_validate_json(record.body)
+    logger.append_keys(ticket_id=message.ticket_id, correlation_id=message.correlation_id)
+    repository, publisher = _deps()
+    ticket = triage(message, repository, publisher, default_classifier())
+    metrics.add_metric(name="TicketTriaged", unit="Count", value=1)
+    logger.info("ticket triaged", extra={"category": ticket.category.value, "status": ticket.status.value})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _deps()
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

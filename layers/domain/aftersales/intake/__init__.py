@@ -1,0 +1,1 @@
+"""Intake: turning channel pushes into IntakeMessages on the intake queue."""
