@@ -12,6 +12,9 @@ class Access(StrEnum):
     INTAKE_SEND = "intake:send"
     EVENTS_PUT = "events:put"
     WEBHOOK_SECRET_READ = "secret:webhook:read"
+    IDEMPOTENCY = "idempotency:readwrite"
+    CHANNEL_SECRETS_READ = "secret:channels:read"
+    ARCHIVE_WRITE = "archive:write"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ ENV_IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 ENV_EVENT_BUS = "EVENT_BUS_NAME"
 ENV_INTAKE_QUEUE_URL = "INTAKE_QUEUE_URL"
 ENV_WEBHOOK_SECRET_ARN = "WEBHOOK_SECRET_ARN"
+ENV_CHANNEL_SECRETS_PREFIX = "CHANNEL_SECRETS_PREFIX"  # Secrets Manager name prefix, one secret per shop
+ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"  # raw platform messages and attachments
 
 INTAKE_QUEUE = "intake"
 

@@ -133,6 +133,35 @@ class HistoryEntry(_Model):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class AftersaleStatus(StrEnum):
+    """Platform-neutral after-sale lifecycle; each channel maps its own codes onto it."""
+
+    APPLIED = "applied"
+    MODIFIED = "modified"
+    REFUND_AGREED = "refund_agreed"
+    RETURN_AGREED = "return_agreed"
+    BUYER_RETURNED = "buyer_returned"
+    REFUND_REFUSED = "refund_refused"
+    RETURN_REFUSED = "return_refused"
+    EXCHANGE_RESHIPPED = "exchange_reshipped"
+    REFUND_SUCCEEDED = "refund_succeeded"
+    ARBITRATION = "arbitration"
+    CLOSED = "closed"
+
+
+class TicketMessage(_Model):
+    """One entry of the conversation thread, whichever channel it came through."""
+
+    at: datetime = Field(default_factory=utcnow)
+    direction: str = Field(default="inbound", pattern="^(inbound|outbound|note)$")
+    channel: Channel
+    message_id: str | None = None
+    author: str | None = None
+    text: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    merged_from: Channel | None = Field(default=None, description="Set when a second channel's message joined")
+
+
 class SlaDue(_Model):
     first_response_at: datetime | None = None
     escalate_at: datetime | None = None
@@ -152,6 +181,10 @@ class Ticket(_Model):
     text: str = ""
     language: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    aftersale_status: AftersaleStatus | None = None
+    incomplete: bool = Field(default=False, description="Platform details still to fetch")
+    raw_ref: str | None = Field(default=None, description="Where the raw platform message is kept for audit")
+    messages: list[TicketMessage] = Field(default_factory=list)
     category: Category = Category.OTHER
     category_confidence: float | None = None
     tags: list[str] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aftersales.intake.message import IntakeMessage
 from aftersales.models import Ticket, TicketStatus
 
 
@@ -63,3 +64,39 @@ class IntakeQueue(ABC):
 
     @abstractmethod
     def send(self, body: str, dedup_id: str) -> None: ...
+
+
+class PlatformGateway(ABC):
+    """A marketplace/messaging platform's API, as the domain needs it.
+
+    Implementations live in ``aftersales.adapters.platforms.<platform>`` and are looked
+    up by channel in ``aftersales.adapters.platforms.gateway_for``. Every call has a
+    timeout and retries with backoff; write operations take an idempotency key and must
+    never perform the same operation twice for one key.
+    """
+
+    channel: str
+
+    def fetch_details(self, message: IntakeMessage) -> IntakeMessage:
+        """Complete a notification-only push (buyer, items, amounts, text); raise on failure."""
+        raise NotImplementedError(f"{self.channel} pushes carry full details")
+
+    def send_reply(self, ticket: Ticket, text: str, idempotency_key: str) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.channel} cannot send replies")
+
+    def agree_return(self, ticket: Ticket, return_address: str, idempotency_key: str) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.channel} has no after-sale operations")
+
+    def agree_refund(self, ticket: Ticket, idempotency_key: str) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.channel} has no after-sale operations")
+
+    def refuse(self, ticket: Ticket, reason: str, idempotency_key: str) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.channel} has no after-sale operations")
+
+
+class RawArchive(ABC):
+    """Raw platform messages kept for audit (S3 in the cloud and in the local moto)."""
+
+    @abstractmethod
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> str:
+        """Store and return a reference (s3://bucket/key)."""
