@@ -13,12 +13,17 @@ from aftersales.ports import EventPublisher, IntakeQueue, TicketPage, TicketQuer
 class InMemoryTicketRepository(TicketRepository):
     def __init__(self) -> None:
         self.tickets: dict[str, Ticket] = {}
+        self.aliases: dict[str, str] = {}
 
     def get(self, ticket_id: str) -> Ticket:
+        ticket_id = self.aliases.get(ticket_id, ticket_id)
         try:
             return self.tickets[ticket_id]
         except KeyError:
             raise NotFound(f"ticket {ticket_id} not found") from None
+
+    def add_alias(self, alias_id: str, ticket_id: str) -> None:
+        self.aliases.setdefault(alias_id, ticket_id)
 
     def create(self, ticket: Ticket) -> Ticket:
         if ticket.id in self.tickets:

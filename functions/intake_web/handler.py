@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from aftersales.adapters.secrets import webhook_secrets
 from aftersales.adapters.sqs import SqsIntakeQueue
 from aftersales.http import json_response, raw_body, register_error_handlers
@@ -12,9 +16,6 @@ from aftersales.intake import generic
 from aftersales.models import Channel
 from aftersales.observability import logger, metrics, tracer
 from aftersales.settings import IntakeSettings
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = APIGatewayHttpResolver()
 register_error_handlers(app)

@@ -5,6 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
 from aftersales import tickets
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
@@ -13,11 +19,6 @@ from aftersales.models import Ticket, TicketStatus
 from aftersales.observability import logger, metrics, tracer
 from aftersales.ports import TicketQuery
 from aftersales.settings import TicketStoreSettings
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -30,9 +31,7 @@ class TicketList(BaseModel):
 
 class StatusChange(BaseModel):
     status: TicketStatus
-    expected_version: int | None = Field(
-        default=None, ge=1, description="Optimistic lock: the version you saw"
-    )
+    expected_version: int | None = Field(default=None, ge=1, description="Optimistic lock: the version you saw")
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -44,10 +43,7 @@ def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher]:
 
 def _actor() -> str:
     claims = (
-        app.current_event.raw_event.get("requestContext", {})
-        .get("authorizer", {})
-        .get("jwt", {})
-        .get("claims", {})
+        app.current_event.raw_event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
     )
     return str(claims.get("email") or claims.get("sub") or "agent:local")
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
+from aftersales.adapters.platforms import gateway_for
 from aftersales.classifier_port import default_classifier
 from aftersales.intake.message import IntakeMessage
 from aftersales.observability import logger, metrics, tracer
 from aftersales.settings import TicketStoreSettings
 from aftersales.triage import triage
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report every failure per item (even a whole-batch failure) so SQS retries exactly those.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -30,8 +33,11 @@ def record_handler(record: SQSRecord) -> None:
     message = IntakeMessage.model_validate_json(record.body)
     logger.append_keys(ticket_id=message.ticket_id, correlation_id=message.correlation_id)
     repository, publisher = _deps()
-    ticket = triage(message, repository, publisher, default_classifier())
+    ticket = triage(message, repository, publisher, default_classifier(), gateways=gateway_for)
     metrics.add_metric(name="TicketTriaged", unit="Count", value=1)
+    if ticket is None:
+        logger.info("unknown platform event kept", extra={"channel": message.channel.value})
+        return
     logger.info("ticket triaged", extra={"category": ticket.category.value, "status": ticket.status.value})
 
 
@@ -40,6 +46,4 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _deps()
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

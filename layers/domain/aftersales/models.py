@@ -182,6 +182,7 @@ class Ticket(_Model):
     language: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     aftersale_status: AftersaleStatus | None = None
+    aftersale_updated_at: datetime | None = Field(default=None, description="Platform time of the status we hold")
     incomplete: bool = Field(default=False, description="Platform details still to fetch")
     raw_ref: str | None = Field(default=None, description="Where the raw platform message is kept for audit")
     messages: list[TicketMessage] = Field(default_factory=list)

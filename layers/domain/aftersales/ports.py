@@ -51,6 +51,10 @@ class TicketRepository(ABC):
     def query(self, query: TicketQuery) -> TicketPage:
         """List tickets by one access pattern (see docs/data-model.md)."""
 
+    @abstractmethod
+    def add_alias(self, alias_id: str, ticket_id: str) -> None:
+        """Make ``get(alias_id)`` return ticket ``ticket_id`` (a message merged into another ticket)."""
+
 
 class EventPublisher(ABC):
     """Domain events to the event bus (TicketCreated, TicketUpdated, …)."""

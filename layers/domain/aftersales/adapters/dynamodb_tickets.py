@@ -16,6 +16,7 @@ from aftersales.models import OPEN_STATUSES, Ticket, utcnow
 from aftersales.ports import TicketPage, TicketQuery, TicketRepository
 
 TICKET_SK = "TICKET"
+ALIAS_SK = "ALIAS"
 FEED_MONTHS_BACK = 12
 
 # index name -> (partition attribute, sort attribute)
@@ -126,14 +127,31 @@ class DynamoTicketRepository(TicketRepository):
         self._ddb = client("dynamodb")
 
     def get(self, ticket_id: str) -> Ticket:
-        response = self._ddb.get_item(
+        # One strongly consistent query returns the ticket item or the alias that points to it.
+        response = self._ddb.query(
             TableName=self.table_name,
-            Key={"PK": {"S": f"TICKET#{ticket_id}"}, "SK": {"S": TICKET_SK}},
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}},
             ConsistentRead=True,
         )
-        if "Item" not in response:
-            raise NotFound(f"ticket {ticket_id} not found", ticket_id=ticket_id)
-        return from_item(response["Item"])
+        items = {i["SK"]["S"]: i for i in response.get("Items", [])}
+        if TICKET_SK in items:
+            return from_item(items[TICKET_SK])
+        if ALIAS_SK in items:
+            return self.get(items[ALIAS_SK]["target"]["S"])
+        raise NotFound(f"ticket {ticket_id} not found", ticket_id=ticket_id)
+
+    def add_alias(self, alias_id: str, ticket_id: str) -> None:
+        try:
+            self._ddb.put_item(
+                TableName=self.table_name,
+                Item={"PK": {"S": f"TICKET#{alias_id}"}, "SK": {"S": ALIAS_SK}, "target": {"S": ticket_id}},
+                ConditionExpression="attribute_not_exists(PK) OR target = :t",
+                ExpressionAttributeValues={":t": {"S": ticket_id}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def create(self, ticket: Ticket) -> Ticket:
         stored = ticket.model_copy(update={"version": 1})

@@ -1,0 +1,133 @@
+"""Intake → SQS → triage → DynamoDB → agent API, through the real handlers on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from aftersales.intake.signing import sign
+from lambda_events import FakeContext, http_event, json_body, sqs_event
+
+pytestmark = pytest.mark.integration
+
+BODY = json.dumps(
+    {
+        "external_id": "web-42",
+        "customer": {"id": "c-42", "name": "赵六", "phone": "13711112222"},
+        "order_id": "O-42",
+        "text": "快递说已签收但我没收到",
+    },
+    ensure_ascii=False,
+).encode()
+
+
+def _drain(queue_url: str) -> list[dict[str, Any]]:
+    return boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+
+
+def test_signed_intake_becomes_a_ticket_visible_in_the_api(aws_env: dict[str, str]) -> None:
+    from functions.intake_web.handler import lambda_handler as intake
+    from functions.tickets_api.handler import lambda_handler as api
+    from functions.triage.handler import lambda_handler as triage
+
+    accepted = intake(
+        http_event("POST", "/v1/intake/web", BODY, {"X-Aftersales-Signature": sign(BODY, "dev-secret")}),
+        FakeContext(),
+    )
+    assert accepted["statusCode"] == 202
+    ticket_id = json_body(accepted)["ticket_id"]
+
+    messages = _drain(aws_env["INTAKE_QUEUE_URL"])
+    assert len(messages) == 1
+    result = triage(sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:intake"), FakeContext())
+    assert result == {"batchItemFailures": []}
+
+    got = api(
+        http_event(
+            "GET",
+            f"/v1/tickets/{ticket_id}",
+            route="GET /v1/tickets/{ticket_id}",
+            path_parameters={"ticket_id": ticket_id},
+        ),
+        FakeContext(),
+    )
+    assert got["statusCode"] == 200
+    ticket = json_body(got)
+    assert ticket["customer"]["name"] == "赵六" and ticket["status"] == "triaged" and ticket["version"] == 1
+
+    listed = json_body(api(http_event("GET", "/v1/tickets"), FakeContext()))
+    assert [t["id"] for t in listed["items"]] == [ticket_id]
+
+    # Optimistic locking through the API: a stale version is a 409 with a JSON body.
+    ok = api(
+        http_event(
+            "POST",
+            f"/v1/tickets/{ticket_id}/status",
+            json.dumps({"status": "assigned", "expected_version": 1}),
+            {"content-type": "application/json"},
+        ),
+        FakeContext(),
+    )
+    assert ok["statusCode"] == 200 and json_body(ok)["version"] == 2
+    stale = api(
+        http_event(
+            "POST",
+            f"/v1/tickets/{ticket_id}/status",
+            json.dumps({"status": "resolved", "expected_version": 1}),
+            {"content-type": "application/json"},
+        ),
+        FakeContext(),
+    )
+    assert stale["statusCode"] == 409 and json_body(stale)["error"] == "concurrent_update"
+    illegal = api(
+        http_event(
+            "POST",
+            f"/v1/tickets/{ticket_id}/status",
+            json.dumps({"status": "new"}),
+            {"content-type": "application/json"},
+        ),
+        FakeContext(),
+    )
+    assert illegal["statusCode"] == 409 and json_body(illegal)["error"] == "illegal_transition"
+
+
+def test_bad_signature_is_401_and_nothing_is_enqueued(aws_env: dict[str, str]) -> None:
+    from functions.intake_web.handler import lambda_handler as intake
+
+    forged = sign(BODY, "dev-secret")[:-1] + "0"
+    response = intake(http_event("POST", "/v1/intake/web", BODY, {"X-Aftersales-Signature": forged}), FakeContext())
+    assert response["statusCode"] == 401 and json_body(response)["error"] == "invalid_signature"
+    assert _drain(aws_env["INTAKE_QUEUE_URL"]) == []
+
+
+def test_unknown_ticket_is_404_json(aws_env: dict[str, str]) -> None:
+    from functions.tickets_api.handler import lambda_handler as api
+
+    response = api(
+        http_event(
+            "GET", "/v1/tickets/T-NOPE", route="GET /v1/tickets/{ticket_id}", path_parameters={"ticket_id": "T-NOPE"}
+        ),
+        FakeContext(),
+    )
+    assert response["statusCode"] == 404 and json_body(response)["error"] == "not_found"
+
+
+def test_a_poison_message_is_reported_as_a_batch_item_failure(aws_env: dict[str, str]) -> None:
+    from functions.triage.handler import lambda_handler as triage
+
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=aws_env["INTAKE_QUEUE_URL"], MessageBody='{"not": "an intake message"}')
+    messages = _drain(aws_env["INTAKE_QUEUE_URL"])
+    result = triage(sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:intake"), FakeContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+
+
+def test_openapi_is_generated_from_the_models(aws_env: dict[str, str]) -> None:
+    from functions.tickets_api.handler import lambda_handler as api
+
+    spec = json_body(api(http_event("GET", "/v1/openapi.json"), FakeContext()))
+    assert "/v1/tickets/{ticket_id}" in spec["paths"]
+    assert "Ticket" in spec["components"]["schemas"]
