@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-PLATFORM_MODULES: tuple[str, ...] = ()
+PLATFORM_MODULES: tuple[str, ...] = (
+    "local.simulator.taobao",
+)
 
 
 @dataclass
