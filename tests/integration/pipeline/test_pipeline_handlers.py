@@ -97,7 +97,8 @@ def test_signed_intake_becomes_a_ticket_visible_in_the_api(aws_env: dict[str, st
 def test_bad_signature_is_401_and_nothing_is_enqueued(aws_env: dict[str, str]) -> None:
     from functions.intake_web.handler import lambda_handler as intake
 
-    forged = sign(BODY, "dev-secret")[:-1] + "0"
+    good = sign(BODY, "dev-secret")
+    forged = good[:-1] + ("0" if good[-1] != "0" else "1")  # one character of the signature changed
     response = intake(http_event("POST", "/v1/intake/web", BODY, {"X-Aftersales-Signature": forged}), FakeContext())
     assert response["statusCode"] == 401 and json_body(response)["error"] == "invalid_signature"
     assert _drain(aws_env["INTAKE_QUEUE_URL"]) == []
