@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aftersales.classification.corrections import Correction
 from aftersales.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from aftersales.models import Ticket, utcnow
-from aftersales.ports import EventPublisher, IntakeQueue, TicketPage, TicketQuery, TicketRepository
+from aftersales.ports import CorrectionStore, EventPublisher, IntakeQueue, TicketPage, TicketQuery, TicketRepository
 
 
 class InMemoryTicketRepository(TicketRepository):
@@ -71,3 +72,15 @@ class ListQueue(IntakeQueue):
 
     def send(self, body: str, dedup_id: str) -> None:
         self.messages.append((body, dedup_id))
+
+
+class InMemoryCorrections(CorrectionStore):
+    def __init__(self) -> None:
+        self.items: list[Correction] = []
+
+    def save(self, correction: Correction) -> None:
+        if correction not in self.items:
+            self.items.append(correction)
+
+    def list_all(self) -> list[Correction]:
+        return list(self.items)

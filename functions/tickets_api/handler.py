@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from aftersales import tickets
+from aftersales.adapters.dynamodb_corrections import DynamoCorrectionStore
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
 from aftersales.http import register_error_handlers
@@ -19,6 +20,7 @@ from aftersales.models import Ticket, TicketStatus
 from aftersales.observability import logger, metrics, tracer
 from aftersales.ports import TicketQuery
 from aftersales.settings import TicketStoreSettings
+from aftersales.taxonomy import Category
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -27,6 +29,11 @@ register_error_handlers(app)
 class TicketList(BaseModel):
     items: list[Ticket]
     next_cursor: str | None = None
+
+
+class CategoryCorrection(BaseModel):
+    category: Category
+    expected_version: int | None = Field(default=None, ge=1)
 
 
 class StatusChange(BaseModel):
@@ -39,6 +46,11 @@ class StatusChange(BaseModel):
 def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher]:
     settings = TicketStoreSettings.from_env()
     return DynamoTicketRepository(settings.tickets_table), EventBridgePublisher(settings.event_bus_name)
+
+
+@cache
+def _corrections() -> DynamoCorrectionStore:
+    return DynamoCorrectionStore(TicketStoreSettings.from_env().tickets_table)
 
 
 def _actor() -> str:
@@ -93,6 +105,20 @@ def change_status(ticket_id: Annotated[str, Path(max_length=64)], change: Status
         actor=_actor(),
         expected_version=change.expected_version,
         reason=change.reason,
+    )
+
+
+@app.post("/v1/tickets/<ticket_id>/category")
+def correct_category(ticket_id: Annotated[str, Path(max_length=64)], correction: CategoryCorrection) -> Ticket:
+    repository, publisher = _deps()
+    return tickets.correct_category(
+        repository,
+        _corrections(),
+        publisher,
+        ticket_id,
+        correction.category,
+        actor=_actor(),
+        expected_version=correction.expected_version,
     )
 
 

@@ -41,6 +41,7 @@ CORE = Topology(
         RouteSpec("GET", "/v1/tickets", "tickets_api", auth="agent"),
         RouteSpec("GET", "/v1/tickets/{ticket_id}", "tickets_api", auth="agent"),
         RouteSpec("POST", "/v1/tickets/{ticket_id}/status", "tickets_api", auth="agent"),
+        RouteSpec("POST", "/v1/tickets/{ticket_id}/category", "tickets_api", auth="agent"),
         RouteSpec("GET", "/v1/openapi.json", "tickets_api"),
     ),
     queues=(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aftersales.classification.corrections import Correction
 from aftersales.intake.message import IntakeMessage
 from aftersales.models import Ticket, TicketStatus
 
@@ -104,3 +105,14 @@ class RawArchive(ABC):
     @abstractmethod
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> str:
         """Store and return a reference (s3://bucket/key)."""
+
+
+class CorrectionStore(ABC):
+    """Agents' category corrections: labelled examples for the next retrain."""
+
+    @abstractmethod
+    def save(self, correction: Correction) -> None:
+        """Idempotent on (ticket_id, corrected_at)."""
+
+    @abstractmethod
+    def list_all(self) -> list[Correction]: ...

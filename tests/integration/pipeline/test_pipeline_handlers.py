@@ -132,3 +132,53 @@ def test_openapi_is_generated_from_the_models(aws_env: dict[str, str]) -> None:
     spec = json_body(api(http_event("GET", "/v1/openapi.json"), FakeContext()))
     assert "/v1/tickets/{ticket_id}" in spec["paths"]
     assert "Ticket" in spec["components"]["schemas"]
+
+
+def test_a_category_correction_through_the_api_is_stored_for_training(aws_env: dict[str, str]) -> None:
+    from aftersales.adapters.dynamodb_corrections import DynamoCorrectionStore
+    from functions.intake_web.handler import lambda_handler as intake
+    from functions.tickets_api.handler import lambda_handler as api
+    from functions.triage.handler import lambda_handler as triage
+
+    accepted = intake(
+        http_event("POST", "/v1/intake/web", BODY, {"X-Aftersales-Signature": sign(BODY, "dev-secret")}),
+        FakeContext(),
+    )
+    ticket_id = json_body(accepted)["ticket_id"]
+    triage(sqs_event(_drain(aws_env["INTAKE_QUEUE_URL"]), "arn:aws:sqs:us-east-1:123456789012:intake"), FakeContext())
+    fixed = api(
+        http_event(
+            "POST",
+            f"/v1/tickets/{ticket_id}/category",
+            json.dumps({"category": "logistics"}),
+            {"content-type": "application/json"},
+        ),
+        FakeContext(),
+    )
+    assert fixed["statusCode"] == 200 and json_body(fixed)["category"] == "logistics"
+    bad = api(
+        http_event(
+            "POST",
+            f"/v1/tickets/{ticket_id}/category",
+            json.dumps({"category": "nonsense"}),
+            {"content-type": "application/json"},
+        ),
+        FakeContext(),
+    )
+    assert bad["statusCode"] == 422
+    [example] = DynamoCorrectionStore("tickets").list_all()
+    assert example.ticket_id == ticket_id and example.category.value == "logistics"
+    assert example.text == "快递说已签收但我没收到"
+
+
+def test_corrections_export_feeds_training(aws_env: dict[str, str], tmp_path: Any) -> None:
+    from aftersales.adapters.dynamodb_corrections import DynamoCorrectionStore
+    from aftersales.classification.corrections import Correction, load_corrections
+    from aftersales.cli import main
+    from aftersales.taxonomy import Category
+
+    DynamoCorrectionStore("tickets").save(Correction(text="发票抬头开错了", category=Category.INVOICE, ticket_id="T-1"))
+    out = tmp_path / "corrections.jsonl"
+    assert main(["corrections", "export", "--out", str(out)]) == 0
+    [loaded] = load_corrections(out)
+    assert loaded.category is Category.INVOICE and loaded.text == "发票抬头开错了"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "aftersales.cli.classify",
     "aftersales.cli.ops",
+    "aftersales.cli.corrections",
 )
 
 
