@@ -20,8 +20,25 @@ INTAKE_PULL = Topology(
             timeout_s=55,
             reserved_concurrency=1,
         ),
+        FunctionSpec(
+            name="poll_jd",
+            description="京东: list after-sales service orders updated since the high-water mark, enqueue",
+            access=(
+                Access.INTAKE_SEND,
+                Access.IDEMPOTENCY,
+                Access.CHANNEL_SECRETS_READ,
+                Access.TICKETS_READ,
+                Access.TICKETS_WRITE,
+            ),
+            memory_mb=256,
+            timeout_s=55,
+            reserved_concurrency=1,
+        ),
     ),
     routes=(),
     queues=(),
-    schedules=(ScheduleSpec("poll-taobao", "poll_taobao", rate_minutes=1),),
+    schedules=(
+        ScheduleSpec("poll-taobao", "poll_taobao", rate_minutes=1),
+        ScheduleSpec("poll-jd", "poll_jd", rate_minutes=1),
+    ),
 )

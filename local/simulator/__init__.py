@@ -17,6 +17,7 @@ from typing import Any
 
 PLATFORM_MODULES: tuple[str, ...] = (
     "local.simulator.taobao",
+    "local.simulator.jd",
 )
 
 
