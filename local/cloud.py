@@ -121,6 +121,7 @@ class LocalCloud:
         if self._moto is not None:
             if self._saved_sfn_config is not None:
                 self._post_moto_config({"stepfunctions": {"execute_state_machine": self._saved_sfn_config}})
+            self._moto_api("reset")
             self._moto.stop()
             self._moto = None
         self._restore_env()
@@ -134,8 +135,15 @@ class LocalCloud:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{port}"
+        # moto's backends are process-global: start from (and leave behind) an empty account.
+        self._moto_api("reset")
         previous = self._post_moto_config({"stepfunctions": {"execute_state_machine": True}}, read_first=True)
         self._saved_sfn_config = bool(previous.get("stepfunctions", {}).get("execute_state_machine", False))
+
+    def _moto_api(self, action: str) -> None:
+        request = urllib.request.Request(f"{self.aws_endpoint}/moto-api/{action}", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
 
     def _post_moto_config(self, config: dict[str, Any], read_first: bool = False) -> dict[str, Any]:
         """moto's config API (POST /moto-api/config); returns the config before the change if asked."""
@@ -221,6 +229,7 @@ class LocalCloud:
             "functions": set(self.runtime.handlers),
             "routes": set(self.gateway.router.route_keys),
             "queues": {name for name, poller in self.pollers.items() if poller.is_alive()},
+            "dlqs": {name for name, queue in self.resources.queues.items() if queue.dlq_arn},
             "schedules": {name for name, s in self.schedulers.items() if s.is_alive()} & schedules_in_aws,
             "rules": rules,
         }

@@ -27,6 +27,7 @@ from local.runtime import ACCOUNT_ID, LambdaRuntime
 log = logging.getLogger("local.gateway")
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # beyond this, just close the connection
 API_ID = "local"
 CORS_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$")
 CORS_ALLOW_HEADERS = "authorization,content-type,x-aftersales-signature,x-requested-with"
@@ -256,7 +257,13 @@ class Gateway:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 if length > MAX_REQUEST_BYTES:
-                    # Do not buffer a huge body; answer and close the connection.
+                    # Drain (without buffering) so the client reads our 413 instead of a broken pipe.
+                    remaining = length if length <= DRAIN_LIMIT_BYTES else 0
+                    while remaining > 0:
+                        chunk = self.rfile.read(min(remaining, 1 << 16))
+                        if not chunk:
+                            break
+                        remaining -= len(chunk)
                     self.close_connection = True
                     status, headers, raw = _json(
                         413,
