@@ -11,10 +11,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from aftersales import tickets
+from aftersales import actions, tickets
+from aftersales.actions import Action
 from aftersales.adapters.dynamodb_corrections import DynamoCorrectionStore
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
+from aftersales.adapters.platforms import gateway_for
 from aftersales.http import register_error_handlers
 from aftersales.models import Ticket, TicketStatus
 from aftersales.observability import logger, metrics, tracer
@@ -34,6 +36,16 @@ class TicketList(BaseModel):
 class CategoryCorrection(BaseModel):
     category: Category
     expected_version: int | None = Field(default=None, ge=1)
+
+
+class ActionRequest(BaseModel):
+    action: Action
+    text: str | None = Field(default=None, max_length=4000, description="Reply text")
+    return_address: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=500)
+    idempotency_key: str | None = Field(
+        default=None, max_length=128, description="Retries with the same key never repeat the platform call"
+    )
 
 
 class StatusChange(BaseModel):
@@ -119,6 +131,23 @@ def correct_category(ticket_id: Annotated[str, Path(max_length=64)], correction:
         correction.category,
         actor=_actor(),
         expected_version=correction.expected_version,
+    )
+
+
+@app.post("/v1/tickets/<ticket_id>/actions")
+def perform_action(ticket_id: Annotated[str, Path(max_length=64)], request: ActionRequest) -> Ticket:
+    repository, publisher = _deps()
+    return actions.perform_action(
+        repository,
+        publisher,
+        gateway_for,
+        ticket_id,
+        request.action,
+        actor=_actor(),
+        text=request.text,
+        return_address=request.return_address,
+        reason=request.reason,
+        idempotency_key=request.idempotency_key,
     )
 
 

@@ -24,14 +24,26 @@ CORE = Topology(
         FunctionSpec(
             name="triage",
             description="Intake queue consumer: classify, store the ticket, announce TicketCreated",
-            access=(Access.TICKETS_READ, Access.TICKETS_WRITE, Access.EVENTS_PUT),
+            access=(
+                Access.TICKETS_READ,
+                Access.TICKETS_WRITE,
+                Access.EVENTS_PUT,
+                Access.CHANNEL_SECRETS_READ,  # platform clients: enrichment / after-sale operations
+                Access.IDEMPOTENCY,
+            ),
             memory_mb=1024,
             timeout_s=30,
         ),
         FunctionSpec(
             name="tickets_api",
             description="Agent API over tickets",
-            access=(Access.TICKETS_READ, Access.TICKETS_WRITE, Access.EVENTS_PUT),
+            access=(
+                Access.TICKETS_READ,
+                Access.TICKETS_WRITE,
+                Access.EVENTS_PUT,
+                Access.CHANNEL_SECRETS_READ,  # platform clients: enrichment / after-sale operations
+                Access.IDEMPOTENCY,
+            ),
             memory_mb=512,
             timeout_s=10,
         ),
@@ -42,13 +54,10 @@ CORE = Topology(
         RouteSpec("GET", "/v1/tickets/{ticket_id}", "tickets_api", auth="agent"),
         RouteSpec("POST", "/v1/tickets/{ticket_id}/status", "tickets_api", auth="agent"),
         RouteSpec("POST", "/v1/tickets/{ticket_id}/category", "tickets_api", auth="agent"),
+        RouteSpec("POST", "/v1/tickets/{ticket_id}/actions", "tickets_api", auth="agent"),
         RouteSpec("GET", "/v1/openapi.json", "tickets_api"),
     ),
-    queues=(
-        QueueSpec(
-            INTAKE_QUEUE, consumer="triage", batch_size=10, max_receive_count=5, visibility_timeout_s=180
-        ),
-    ),
+    queues=(QueueSpec(INTAKE_QUEUE, consumer="triage", batch_size=10, max_receive_count=5, visibility_timeout_s=180),),
     ticket_indexes=(
         IndexSpec("queue", "GSI1PK", "GSI1SK"),
         IndexSpec("customer", "GSI2PK", "GSI2SK"),
