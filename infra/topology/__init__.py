@@ -8,6 +8,7 @@ Each concern declares its fragment in its own module here; this module merges th
 from __future__ import annotations
 
 from infra.topology.core import CORE
+from infra.topology.intake_marketplaces import INTAKE_MARKETPLACES
 from infra.topology.intake_pull import INTAKE_PULL
 from infra.topology.spec import *  # noqa: F403  (re-export the building blocks)
 from infra.topology.spec import Topology, merge
@@ -15,4 +16,5 @@ from infra.topology.spec import Topology, merge
 TOPOLOGY: Topology = merge(
     CORE,
     INTAKE_PULL,
+    INTAKE_MARKETPLACES,
 )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from aftersales.errors import PayloadTooLarge, ValidationFailed
+from aftersales.errors import NotFound, PayloadTooLarge, ValidationFailed
 from aftersales.intake import generic, signing
 from aftersales.intake.generic import MAX_BODY_BYTES, Accepted, GenericIntakeBody
 from aftersales.intake.message import IntakeMessage
@@ -42,7 +42,7 @@ def channel_for_path(path: str) -> Channel:
     try:
         return GENERIC_CHANNELS[segment]
     except KeyError:
-        raise ValidationFailed(f"no generic channel at {path!r}") from None
+        raise NotFound(f"no generic channel at {path!r}") from None
 
 
 class Turn(BaseModel):
