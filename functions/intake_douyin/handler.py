@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from aftersales.adapters.credentials import find_shop
 from aftersales.adapters.idempotency import DedupingIntakeQueue
 from aftersales.adapters.sqs import SqsIntakeQueue
@@ -13,9 +17,6 @@ from aftersales.channels.generic_channels import ChannelIntakeSettings
 from aftersales.errors import SignatureInvalid
 from aftersales.http import json_response, raw_body, register_error_handlers
 from aftersales.observability import logger, metrics, tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = APIGatewayHttpResolver()
 register_error_handlers(app)
