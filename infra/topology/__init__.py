@@ -10,6 +10,7 @@ from __future__ import annotations
 from infra.topology.core import CORE
 from infra.topology.intake_marketplaces import INTAKE_MARKETPLACES
 from infra.topology.intake_pull import INTAKE_PULL
+from infra.topology.intake_wechat import WECHAT
 from infra.topology.spec import *  # noqa: F403  (re-export the building blocks)
 from infra.topology.spec import Topology, merge
 
@@ -17,4 +18,5 @@ TOPOLOGY: Topology = merge(
     CORE,
     INTAKE_PULL,
     INTAKE_MARKETPLACES,
+    WECHAT,
 )
