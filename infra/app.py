@@ -5,6 +5,7 @@ cdk-nag v3 is a policy-validation plugin (not an Aspect): any unacknowledged fin
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -17,14 +18,15 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from infra.bundling import LayerBuildError
-from infra.constants import SERVICE_NAME, SKIP_LAYER_BUILD_ENV, STACK_ID
+from infra.constants import REPO_ROOT, SERVICE_NAME, SKIP_LAYER_BUILD_ENV, STACK_ID
 from infra.stack import AftersalesStack
 from infra.topology import TOPOLOGY, Topology
 
 
 def build_app(outdir: str = "cdk.out", topology: Topology = TOPOLOGY) -> cdk.App:
     """The app with its one stack and the AwsSolutions checks registered (no synth yet)."""
-    app = cdk.App(outdir=outdir)
+    # cdk.json context applies to `python -m infra.app` (make synth) too, not only to the cdk CLI.
+    app = cdk.App(outdir=outdir, context=_cdk_json_context())
     stack = AftersalesStack(
         app,
         STACK_ID,
@@ -34,6 +36,14 @@ def build_app(outdir: str = "cdk.out", topology: Topology = TOPOLOGY) -> cdk.App
     cdk.Tags.of(stack).add("service", SERVICE_NAME)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app
+
+
+def _cdk_json_context() -> dict[str, Any]:
+    path = REPO_ROOT / "cdk.json"
+    if not path.is_file():
+        return {}
+    context: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")).get("context", {})
+    return context
 
 
 def main_stack(app: cdk.App) -> AftersalesStack:
