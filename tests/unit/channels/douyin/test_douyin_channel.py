@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from aftersales.adapters.credentials import find_shop
 from aftersales.channels import douyin
 from aftersales.errors import PayloadTooLarge, SignatureInvalid, ValidationFailed

@@ -8,6 +8,7 @@ from aftersales.ports import PlatformGateway
 
 # channel -> "module:Class"; each platform module registers itself here with one line.
 _GATEWAYS: dict[str, str] = {}
+_GATEWAYS["douyin"] = "aftersales.adapters.platforms.douyin:DouyinGateway"
 _GATEWAYS["wechat"] = "aftersales.adapters.platforms.wechat:WeChatGateway"
 _GATEWAYS["wechat-shop"] = "aftersales.adapters.platforms.wechat:WeChatShopGateway"
 _GATEWAYS["wecom"] = "aftersales.adapters.platforms.wecom:WeComGateway"
