@@ -34,11 +34,20 @@ INTAKE_PULL = Topology(
             timeout_s=55,
             reserved_concurrency=1,
         ),
+        FunctionSpec(
+            name="pdd_consumer",
+            description="拼多多: hold the message WebSocket for a minute; enqueue each frame, then Ack it",
+            access=(Access.INTAKE_SEND, Access.IDEMPOTENCY, Access.CHANNEL_SECRETS_READ),
+            memory_mb=256,
+            timeout_s=60,  # ≈ the schedule period: one socket at a time, little gap between runs
+            reserved_concurrency=1,
+        ),
     ),
     routes=(),
     queues=(),
     schedules=(
         ScheduleSpec("poll-taobao", "poll_taobao", rate_minutes=1),
         ScheduleSpec("poll-jd", "poll_jd", rate_minutes=1),
+        ScheduleSpec("pdd-consumer", "pdd_consumer", rate_minutes=1),
     ),
 )

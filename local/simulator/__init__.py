@@ -18,6 +18,7 @@ from typing import Any
 PLATFORM_MODULES: tuple[str, ...] = (
     "local.simulator.taobao",
     "local.simulator.jd",
+    "local.simulator.pinduoduo",
     "local.simulator.douyin",
     "local.simulator.wechat",
     "local.simulator.wecom",
