@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from aftersales.channels import wechat
 from aftersales.channels.wechat import WeChatKeys, sha1_signature
 from aftersales.errors import PayloadTooLarge, SignatureInvalid, ValidationFailed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aftersales.channels import wechat, wechat_shop
 from aftersales.channels.wechat import WeChatKeys, sha1_signature
 from aftersales.errors import SignatureInvalid, ValidationFailed
@@ -13,7 +14,9 @@ from fakes import ListQueue
 KEYS = WeChatKeys("dev-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxdevappid")
 
 
-def push(status: str, create: int = 1795000000, aftersale: str = "AS1", event: str = wechat_shop.AFTERSALE_EVENT) -> str:
+def push(
+    status: str, create: int = 1795000000, aftersale: str = "AS1", event: str = wechat_shop.AFTERSALE_EVENT
+) -> str:
     return (
         f"<xml><ToUserName>gh_shop</ToUserName><FromUserName>o-sys</FromUserName><CreateTime>{create}</CreateTime>"
         f"<MsgType>event</MsgType><Event>{event}</Event><finder_shop_aftersale_status_update>"
@@ -25,7 +28,12 @@ def push(status: str, create: int = 1795000000, aftersale: str = "AS1", event: s
 def send(xml: str, queue: ListQueue, token: str = "dev-token") -> None:
     encrypted = wechat.encrypt(xml, KEYS)
     body = f"<xml><ToUserName>gh_shop</ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
-    query = {"encrypt_type": "aes", "timestamp": "1", "nonce": "n", "msg_signature": sha1_signature(token, "1", "n", encrypted)}
+    query = {
+        "encrypt_type": "aes",
+        "timestamp": "1",
+        "nonce": "n",
+        "msg_signature": sha1_signature(token, "1", "n", encrypted),
+    }
     wechat_shop.accept(body, query, queue, keys=KEYS)
 
 

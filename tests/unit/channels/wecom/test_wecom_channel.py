@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aftersales.adapters.cursor_store import InMemoryCursorStore
 from aftersales.channels import wechat, wecom
 from aftersales.channels.wechat import WeChatKeys, sha1_signature
