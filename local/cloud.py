@@ -58,6 +58,7 @@ class LocalCloud:
         schedule_speedup: float = 1.0,
         webhook_secret: str | None = None,
         use_secrets_manager: bool = True,
+        simulator: bool = True,
     ) -> None:
         self.port = port
         self.aws_port = aws_port
@@ -66,6 +67,8 @@ class LocalCloud:
         self.schedule_speedup = schedule_speedup
         self.webhook_secret = webhook_secret or os.environ.get("AFTERSALES_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET
         self.use_secrets_manager = use_secrets_manager
+        self.with_simulator = simulator
+        self.simulator: Any = None
         self.runtime = LambdaRuntime(topology.functions)
         self.resources: Resources | None = None
         self.gateway: Gateway | None = None
@@ -99,6 +102,7 @@ class LocalCloud:
             self.resources = create_resources(
                 self.session, self.topology, self.webhook_secret if self.use_secrets_manager else None
             )
+            self._start_simulator()
             self._set_env(self.resources)
             self.runtime.load_all()
             self.gateway = Gateway(self.runtime, self.topology.routes, port=self.port, admin=self._admin)
@@ -118,6 +122,9 @@ class LocalCloud:
             self.gateway.stop()
             self.gateway = None
         self.runtime.unload_all()
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
         if self._moto is not None:
             if self._saved_sfn_config is not None:
                 self._post_moto_config({"stepfunctions": {"execute_state_machine": self._saved_sfn_config}})
@@ -139,6 +146,16 @@ class LocalCloud:
         self._moto_api("reset")
         previous = self._post_moto_config({"stepfunctions": {"execute_state_machine": True}}, read_first=True)
         self._saved_sfn_config = bool(previous.get("stepfunctions", {}).get("execute_state_machine", False))
+
+    def _start_simulator(self) -> None:
+        if not self.with_simulator:
+            return
+        try:
+            from local.simulator import Simulator
+        except ImportError:
+            log.warning("local.simulator is not available: platform adapters have nothing to call")
+            return
+        self.simulator = Simulator(port=0).start()
 
     def _moto_api(self, action: str) -> None:
         request = urllib.request.Request(f"{self.aws_endpoint}/moto-api/{action}", data=b"", method="POST")
@@ -174,6 +191,9 @@ class LocalCloud:
             "AFTERSALES_WEBHOOK_SECRET": self.webhook_secret,
             **resources.env(),
         }
+        if self.simulator is not None:
+            # Platform adapters (taobao, jd, wechat...) call the marketplace simulator instead of the internet.
+            env["AFTERSALES_SIMULATOR_URL"] = self.simulator.base_url
         for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ.pop(key, None)

@@ -46,6 +46,15 @@ def write_state(cloud: LocalCloud, path: Path = STATE_FILE) -> None:
     path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
 
 
+def remove_state(path: Path = STATE_FILE) -> None:
+    """Remove the state file only if it is ours (another devserver may have replaced it)."""
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -71,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  API gateway     {cloud.base_url}")
         print(f"  OpenAPI         {cloud.base_url}/v1/openapi.json")
         print(f"  embedded AWS    {cloud.aws_endpoint}   (export AWS_ENDPOINT_URL={cloud.aws_endpoint})")
+        if cloud.simulator is not None:
+            print(f"  marketplaces    {cloud.simulator.base_url}   (simulated platform APIs)")
         print(f"  routes          {', '.join(sorted(wiring['routes']))}")
         print(f"  queues          {', '.join(sorted(wiring['queues'])) or '-'}")
         schedules = ", ".join(sorted(wiring["schedules"])) or "-"
@@ -84,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.wait()
     finally:
         cloud.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        remove_state()
     return 0
 
 

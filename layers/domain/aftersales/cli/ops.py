@@ -104,6 +104,22 @@ def _count(sqs: Any, url: str) -> int:
     return int(attrs.get("ApproximateNumberOfMessages", 0))
 
 
+def _friendly(func: Any) -> Any:
+    """One readable line instead of a botocore traceback when the stack is not reachable."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return int(func(args))
+        except (BotoCoreError, ClientError, LookupError) as exc:
+            print(f"error: {exc} (is `make dev` running, or AWS_ENDPOINT_URL/--endpoint set?)", file=sys.stderr)
+            return 2
+
+    return wrapper
+
+
+@_friendly
 def cmd_dlq_list(args: argparse.Namespace) -> int:
     sqs = _sqs(args.endpoint)
     url = find_queue(sqs, DLQ_TAG, args.queue)
@@ -126,15 +142,19 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
     return 0
 
 
+@_friendly
 def cmd_dlq_redrive(args: argparse.Namespace) -> int:
     """Move DLQ messages back to their source queue, body and attributes unchanged."""
     sqs = _sqs(args.endpoint)
     dlq = find_queue(sqs, DLQ_TAG, args.queue)
     source = find_queue(sqs, QUEUE_TAG, args.queue)
+    # Bounded by the depth at the start, like StartMessageMoveTask: a message that fails again
+    # and comes back to the DLQ while we work must not be moved in an endless loop.
+    budget = _count(sqs, dlq) if args.max is None else min(args.max, _count(sqs, dlq))
     moved = 0
-    while args.max is None or moved < args.max:
+    while moved < budget:
         messages = sqs.receive_message(
-            QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+            QueueUrl=dlq, MaxNumberOfMessages=min(10, budget - moved), WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
         if not messages:
             break
