@@ -95,10 +95,11 @@ def dependencies_layer(architecture: str = LAMBDA_ARCHITECTURE) -> Path:
     """Folder whose ``python/`` holds the third-party runtime dependencies."""
     if skip_requested():
         placeholder = LAYERS_DIR / "dependencies-placeholder"
-        (placeholder / "python").mkdir(parents=True, exist_ok=True)
-        (placeholder / "python" / "PLACEHOLDER.txt").write_text(
-            f"{SKIP_LAYER_BUILD_ENV}=1: dependency layer not built (tests only, never deploy this).\n"
-        )
+        marker = placeholder / "python" / "PLACEHOLDER.txt"
+        if not marker.is_file():
+            with _locked():
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(f"{SKIP_LAYER_BUILD_ENV}=1: dependency layer not built (tests only, never deploy).\n")
         return placeholder
     if not DEPENDENCIES_REQUIREMENTS.is_file():
         raise LayerBuildError(f"missing {DEPENDENCIES_REQUIREMENTS}: the dependency layer needs pinned requirements")
@@ -160,12 +161,13 @@ def _build_sdist_wheels() -> None:
 def _run(command: list[str], step: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        output = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+        lines = [line for line in (result.stdout + result.stderr).splitlines() if "is ignored:" not in line]
+        output = "\n".join(lines[-25:])
         raise LayerBuildError(
             f"Lambda layer build failed while {step}.\n"
             f"Command: {' '.join(command)}\n{output}\n"
             "The first build needs PyPI; later builds reuse build/layers while "
-            f"{DEPENDENCIES_REQUIREMENTS.relative_to(BUILD_DIR.parent)} is unchanged. "
+            f"{DEPENDENCIES_REQUIREMENTS} is unchanged. "
             f"Check that every pinned package has a wheel for cp{LAMBDA_PYTHON_VERSION.replace('.', '')} "
             f"{LAMBDA_ARCHITECTURE} (or add it to SDIST_ONLY in infra/bundling.py)."
         )

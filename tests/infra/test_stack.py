@@ -250,3 +250,11 @@ def test_nag_is_clean_and_every_acknowledgement_has_a_reason(synth: Any) -> None
     assert acknowledgements, "expected at least the documented acknowledgements (L1, IAM5 X-Ray)"
     for path, rule, reason in acknowledgements:
         assert isinstance(reason, str) and len(reason.strip()) >= 20, f"{path}: {rule} acknowledged without a reason"
+
+
+def test_synth_template_helper_exposes_the_tags_other_tests_compare() -> None:
+    from infra.app import synth_template
+
+    resources = synth_template()["Resources"]
+    assert set(_by_tag(resources, TAG_FUNCTION)) == {f.name for f in TOPOLOGY.functions}
+    assert set(_by_tag(resources, TAG_QUEUE)) == {q.name for q in TOPOLOGY.queues}
