@@ -9,10 +9,11 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from aftersales.adapters import aws
 from aftersales.intake.message import IntakeMessage
 from aftersales.models import AftersaleStatus
-from moto import mock_aws
 
 pytestmark = pytest.mark.integration
 

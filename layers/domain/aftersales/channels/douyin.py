@@ -103,7 +103,7 @@ def _unknown(item: Any, shop: str, index: int, received: datetime, correlation_i
         received_at=received,
         correlation_id=correlation_id,
         customer=Customer(id=f"douyin-shop:{shop}"),
-        external=ExternalRefs(message_id=external_id),
+        external=ExternalRefs(message_id=external_id, shop_id=shop),
         raw=raw,
     )
 
@@ -151,7 +151,7 @@ def _aftersale(item: dict[str, Any], shop: str, received: datetime, correlation_
         external=ExternalRefs(
             message_id=msg_id,
             aftersale_id=aftersale_id,
-            shop_id=_str(payload.get("shop_id")) or shop,
+            shop_id=shop,  # our credentials key: triage looks the gateway up by it (platform shop_id is in raw)
             platform_order_id=order_id,
         ),
         raw=json.dumps(item, ensure_ascii=False),

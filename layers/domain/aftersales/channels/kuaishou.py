@@ -168,7 +168,7 @@ def to_message(
                 order_id=order_id,
                 subject=f"快手售后 {way}" if way else None,
                 external=ExternalRefs(
-                    message_id=message_id, aftersale_id=refund_id, shop_id=seller or shop, platform_order_id=order_id
+                    message_id=message_id, aftersale_id=refund_id, shop_id=shop, platform_order_id=order_id
                 ),
                 raw=raw,
             )
@@ -184,7 +184,7 @@ def to_message(
         received_at=when,
         correlation_id=correlation_id,
         customer=Customer(id=f"kuaishou-shop:{seller or shop}"),
-        external=ExternalRefs(message_id=message_id, shop_id=seller or shop),
+        external=ExternalRefs(message_id=message_id, shop_id=shop),
         raw=raw,
     )
 

@@ -131,7 +131,7 @@ def parse(
         correlation_id=correlation_id,
         customer=Customer(id=f"youzan-shop:{_str(body.get('kdt_id')) or shop}"),
         order_id=_str(body.get("id")),
-        external=ExternalRefs(message_id=message_id, shop_id=_str(body.get("kdt_id")) or shop),
+        external=ExternalRefs(message_id=message_id, shop_id=shop),
         raw=raw,
     )
 
@@ -173,7 +173,7 @@ def _aftersale(
         external=ExternalRefs(
             message_id=message_id,
             aftersale_id=refund_id,
-            shop_id=_str(body.get("kdt_id")) or shop,
+            shop_id=shop,  # our credentials key (the gateway lookup); 有赞 kdt_id stays in raw
             platform_order_id=order_id,
         ),
         raw=raw,

@@ -48,7 +48,7 @@ def test_valid_tag_200_becomes_an_aftersale_needing_enrichment() -> None:
     assert message.external_id == "7123456789012345678"
     assert message.ticket_id == ticket_id_for("douyin", "7123456789012345678")
     assert message.external.message_id == "7300000000000000001"
-    assert message.external.shop_id == "88001"
+    assert message.external.shop_id == "default"  # our credentials key; 88001 stays in raw
     assert message.order_id == "4912345678901234567"
     assert message.items[0].sku_order_id == "4912345678901234568"
     assert message.order_amount_fen == 12900

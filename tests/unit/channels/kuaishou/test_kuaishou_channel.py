@@ -59,7 +59,7 @@ def test_add_refund_becomes_an_aftersale() -> None:
     assert message.aftersale_status is AftersaleStatus.APPLIED
     assert message.subject == "快手售后 return_refund"
     assert message.needs_enrichment
-    assert message.external.shop_id == "550001"
+    assert message.external.shop_id == "default"
     assert queue.sent[0][1] == "kuaishou:ks-msg-0001"
 
 

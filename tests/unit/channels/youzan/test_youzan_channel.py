@@ -48,7 +48,7 @@ def test_buyer_created_becomes_an_aftersale() -> None:
     assert message.order_id == "E20261123190000012345678"
     assert message.items[0].sku_order_id == "1471234567890123"
     assert message.text == "尺码不合适，想退货"
-    assert message.external.shop_id == "40001"
+    assert message.external.shop_id == "default"
     assert message.needs_enrichment
     assert message.occurred_at is not None and int(message.occurred_at.timestamp() * 1000) == 1763895600000
     assert queue.sent[0][1] == "youzan:yz-msg-0001"

@@ -76,7 +76,18 @@ class DouyinClient:
         self.shop = shop
         self.base_url = base_url or api_base()
         self.timeout_s = timeout_s
-        self.creds = channel_credentials(Channel.DOUYIN.value, shop)
+        self._creds: dict[str, str] | None = None
+
+    @property
+    def creds(self) -> dict[str, str]:
+        """Loaded on first call, so a missing shop fails inside fetch_details (triage keeps the ticket)."""
+        if self._creds is None:
+            self._creds = channel_credentials(Channel.DOUYIN.value, self.shop)
+        return self._creds
+
+    @creds.setter
+    def creds(self, value: dict[str, str]) -> None:
+        self._creds = value
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         body = param_json(params)
