@@ -42,6 +42,13 @@ INTAKE_PULL = Topology(
             timeout_s=60,  # ≈ the schedule period: one socket at a time, little gap between runs
             reserved_concurrency=1,
         ),
+        FunctionSpec(
+            name="intake_email",
+            description="Inbound email (SES → S3 inbound-email/ → ObjectCreated): parse, archive attachments, enqueue",
+            access=(Access.INTAKE_SEND, Access.IDEMPOTENCY, Access.ARCHIVE_WRITE),
+            memory_mb=512,
+            timeout_s=30,
+        ),
     ),
     routes=(),
     queues=(),
