@@ -103,7 +103,7 @@ def to_intake(frame: Mapping[str, Any], shop: str = "default", correlation_id: s
             platform_event=msg_type[:128] or None,
             customer=Customer(id=f"pinduoduo:unknown:{mall or shop}"),
             text=f"拼多多消息无法识别 ({msg_type or '?'})",
-            external=ExternalRefs(message_id=frame_id or None, shop_id=mall or shop),
+            external=ExternalRefs(message_id=frame_id or None, shop_id=shop),
             raw=raw,
         )
     modified = content.get("modified")
@@ -125,7 +125,11 @@ def to_intake(frame: Mapping[str, Any], shop: str = "default", correlation_id: s
         order_amount_fen=fee if isinstance(fee, int) and fee >= 0 else None,  # PDD sends fen already
         text=f"拼多多售后 {refund_id}: {msg_type.removeprefix('pdd_refund_')}",
         external=ExternalRefs(
-            message_id=frame_id, aftersale_id=refund_id, shop_id=mall or shop, platform_order_id=order_id
+            # shop_id is our credentials key (triage looks the gateway up by it), not PDD's mallID.
+            message_id=frame_id,
+            aftersale_id=refund_id,
+            shop_id=shop,
+            platform_order_id=order_id,
         ),
         raw=raw,
     )

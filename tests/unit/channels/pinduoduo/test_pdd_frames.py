@@ -47,7 +47,7 @@ def test_common_frame_maps_to_an_aftersale_event() -> None:
     assert intake.event_type == "aftersale" and intake.aftersale_status == AftersaleStatus.APPLIED
     assert intake.external_id == "5550001" and intake.external.message_id == "1"
     assert intake.order_id == "210707-339507978993455" and intake.order_amount_fen == 1990
-    assert intake.external.shop_id == "10001" and intake.occurred_at is not None
+    assert intake.external.shop_id == "default" and intake.occurred_at is not None
 
 
 @pytest.mark.parametrize(
