@@ -121,7 +121,7 @@ def test_kf_notification_to_messages_via_kf_sync(env: dict[str, Any], monkeypatc
         messages = intake_messages(env["INTAKE_QUEUE_URL"])
         assert [m.text for m in messages] == ["收到的衣服有破洞", "能换一件吗"]
         assert {m.customer.id for m in messages} == {"wm-cust-1"}
-        assert all(m.external.shop_id == "wkdevkf0001" for m in messages)
+        assert all(m.customer.platform_user_id == "kf:wkdevkf0001:wm-cust-1" for m in messages)
         item = boto3.client("dynamodb").get_item(
             TableName=env["TICKETS_TABLE"], Key={"PK": {"S": "CURSOR#wecom-kf#wkdevkf0001"}, "SK": {"S": "CURSOR"}}
         )["Item"]
@@ -150,11 +150,11 @@ def test_kf_reply_retry_is_not_a_second_message(monkeypatch: pytest.MonkeyPatch)
             id="T-1",
             channel="wecom",
             external_id="m1",
-            customer=Customer(id="wm-cust-1", platform_user_id="wm-cust-1"),
-            external=ExternalRefs(shop_id="wkdevkf0001"),
+            customer=Customer(id="wm-cust-1", platform_user_id="kf:wkdevkf0001:wm-cust-1"),
+            external=ExternalRefs(shop_id="default"),
         )
         first = gateway.send_reply(ticket, "已为您安排换货", idempotency_key="T-1:reply:1")
         second = gateway.send_reply(ticket, "已为您安排换货", idempotency_key="T-1:reply:1")
         assert first["msgid"] == second["msgid"] and len(first["msgid"]) <= 32
         sent = [op for op in sim.operations if op["operation"] == "kf_send_msg"]
-        assert len(sent) == 1 and sent[0]["body"]["open_kfid"] == "wkdevkf0001"
+        assert len(sent) == 1 and sent[0]["body"]["open_kfid"] == "wkdevkf0001" and sent[0]["touser"] == "wm-cust-1"

@@ -222,8 +222,12 @@ def to_intake(
     channel: Channel = Channel.WECHAT,
     received_at: datetime | None = None,
     correlation_id: str | None = None,
+    shop: str = "default",
 ) -> tuple[IntakeMessage, str]:
-    """Map a decrypted WeChat message to an IntakeMessage and its de-duplication id."""
+    """Map a decrypted WeChat message to an IntakeMessage and its de-duplication id.
+
+    ``external.shop_id`` is our shop key (which credentials to use for replies and lookups).
+    """
     openid = text_field(fields, "FromUserName")
     if not openid:
         raise ValidationFailed("message has no FromUserName")
@@ -265,7 +269,7 @@ def to_intake(
         customer=Customer(id=openid[:128], platform_user_id=openid[:128]),
         text=text,
         attachments=attachments,
-        external=ExternalRefs(message_id=delivery_id, shop_id=text_field(fields, "ToUserName") or None),
+        external=ExternalRefs(message_id=delivery_id, shop_id=shop),
         raw=raw,
     )
     return message, f"{channel.value}:{delivery_id}"
@@ -281,8 +285,9 @@ def accept(
     """Verify → decrypt → map → enqueue (de-duplicated by the queue); the caller answers ``success``."""
     if len(raw_body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body is {len(raw_body)} bytes; the limit is {MAX_BODY_BYTES}")
-    keys = keys or WeChatKeys.for_channel(Channel.WECHAT.value, shop_from_query(query), "app_id")
+    shop = shop_from_query(query)
+    keys = keys or WeChatKeys.for_channel(Channel.WECHAT.value, shop, "app_id")
     fields, plaintext = open_envelope(raw_body, query, keys)
-    message, dedup_id = to_intake(fields, plaintext, correlation_id=correlation_id)
+    message, dedup_id = to_intake(fields, plaintext, correlation_id=correlation_id, shop=shop)
     queue.send(message.model_dump_json(), dedup_id=dedup_id)
     return Accepted(message.ticket_id, message.external_id, message.event_type)

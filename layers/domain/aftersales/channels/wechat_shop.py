@@ -62,6 +62,7 @@ def to_intake(
     raw: str,
     received_at: datetime | None = None,
     correlation_id: str | None = None,
+    shop: str = "default",
 ) -> tuple[IntakeMessage, str]:
     """Map one decrypted shop push to an IntakeMessage and its de-duplication id."""
     channel = Channel.WECHAT_SHOP
@@ -105,7 +106,7 @@ def to_intake(
             message_id=delivery_id[:256],
             aftersale_id=aftersale_id,
             platform_order_id=order_id,
-            shop_id=wechat.text_field(fields, "ToUserName") or None,
+            shop_id=shop,  # our shop key: triage fetches details with this shop's credentials
         ),
         raw=raw,
     )
@@ -121,10 +122,11 @@ def accept(
 ) -> wechat.Accepted:
     if len(raw_body) > wechat.MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body is {len(raw_body)} bytes; the limit is {wechat.MAX_BODY_BYTES}")
-    keys = keys or wechat.WeChatKeys.for_channel(Channel.WECHAT_SHOP.value, wechat.shop_from_query(query), "app_id")
+    shop = wechat.shop_from_query(query)
+    keys = keys or wechat.WeChatKeys.for_channel(Channel.WECHAT_SHOP.value, shop, "app_id")
     fields, plaintext = wechat.open_envelope(raw_body, query, keys)
     if not fields:
         raise ValidationFailed("empty message")
-    message, dedup_id = to_intake(fields, plaintext, correlation_id=correlation_id)
+    message, dedup_id = to_intake(fields, plaintext, correlation_id=correlation_id, shop=shop)
     queue.send(message.model_dump_json(), dedup_id=dedup_id)
     return wechat.Accepted(message.ticket_id, message.external_id, message.event_type)

@@ -99,7 +99,9 @@ def accept(
         # Not de-duplicated: every notification may mean new messages; pulling twice is harmless.
         kf_jobs.send(job.model_dump_json(), dedup_id=f"kf:{open_kfid}:{job.token or ''}")
         return Accepted("kf_sync")
-    message, dedup_id = wechat.to_intake(fields, plaintext, channel=Channel.WECOM, correlation_id=correlation_id)
+    message, dedup_id = wechat.to_intake(
+        fields, plaintext, channel=Channel.WECOM, correlation_id=correlation_id, shop=shop
+    )
     queue.send(message.model_dump_json(), dedup_id=dedup_id)
     return Accepted(message.event_type, message.ticket_id)
 
@@ -134,8 +136,26 @@ def cursor_key(open_kfid: str) -> str:
     return f"wecom-kf#{open_kfid}"
 
 
-def kf_to_intake(item: Mapping[str, Any], received_at: datetime | None = None) -> tuple[IntakeMessage, str] | None:
-    """One sync_msg item → IntakeMessage; ``None`` for what is not a customer's message."""
+def kf_reply_address(open_kfid: str, external_userid: str) -> str:
+    """A 微信客服 customer is reached through one kf account: keep both in ``platform_user_id``."""
+    return f"kf:{open_kfid}:{external_userid}"
+
+
+def parse_kf_reply_address(value: str | None) -> tuple[str, str] | None:
+    if not value or not value.startswith("kf:"):
+        return None
+    open_kfid, _, external_userid = value.removeprefix("kf:").partition(":")
+    return (open_kfid, external_userid) if open_kfid and external_userid else None
+
+
+def kf_to_intake(
+    item: Mapping[str, Any], shop: str = "default", received_at: datetime | None = None
+) -> tuple[IntakeMessage, str] | None:
+    """One sync_msg item → IntakeMessage; ``None`` for what is not a customer's message.
+
+    customer.id = external_userid (triage merges a customer's messages into their open ticket);
+    customer.platform_user_id = ``kf:<open_kfid>:<external_userid>``, the reply address.
+    """
     if int(item.get("origin") or 0) != CUSTOMER_ORIGIN:
         return None
     msgid = str(item.get("msgid") or "")
@@ -163,10 +183,12 @@ def kf_to_intake(item: Mapping[str, Any], received_at: datetime | None = None) -
         platform_event=f"kf:{msgtype}",
         occurred_at=occurred,
         received_at=received_at or utcnow(),
-        customer=Customer(id=customer_id[:128], platform_user_id=customer_id[:128]),
+        customer=Customer(
+            id=customer_id[:128], platform_user_id=kf_reply_address(str(item.get("open_kfid") or ""), customer_id)[:128]
+        ),
         text=text,
         attachments=attachments,
-        external=ExternalRefs(message_id=msgid, shop_id=str(item.get("open_kfid") or "") or None),
+        external=ExternalRefs(message_id=msgid, shop_id=shop),
         raw=json.dumps(item, ensure_ascii=False),
     )
     return message, f"{channel.value}:{msgid}"
@@ -183,7 +205,7 @@ def sync_kf(
         page = api.sync_msg(cursor=cursor, token=job.token, open_kfid=job.open_kfid, limit=limit)
         result.pages += 1
         for item in page.get("msg_list") or []:
-            mapped = kf_to_intake(item)
+            mapped = kf_to_intake(item, shop=job.shop)
             if mapped is None:
                 result.skipped += 1
                 continue

@@ -103,7 +103,7 @@ def test_sync_pages_until_has_more_is_zero_and_keeps_the_cursor() -> None:
     messages = [IntakeMessage.model_validate_json(b) for b, _ in queue.messages]
     assert [m.external_id for m in messages] == ["m1", "m3", "m4", "m5"]
     assert messages[0].customer.id == "wm-cust" and messages[0].text == "第1条"
-    assert messages[0].external.shop_id == "wk1" and messages[2].attachments
+    assert messages[0].customer.platform_user_id == "kf:wk1:wm-cust" and messages[2].attachments
     assert [d for _, d in queue.messages] == ["wecom:m1", "wecom:m3", "wecom:m4", "wecom:m5"]
     # A second run continues from the stored cursor.
     api.items.append(kf_item(6))

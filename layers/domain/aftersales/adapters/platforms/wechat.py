@@ -16,6 +16,7 @@ import os
 import threading
 import time
 import urllib.parse
+from functools import cached_property
 from typing import Any
 
 from aftersales.adapters.credentials import channel_credentials
@@ -97,7 +98,12 @@ class WeChatGateway(PlatformGateway):
     channel = "wechat"
 
     def __init__(self, shop: str = "default") -> None:
-        self.client = WeChatClient("wechat", shop)
+        self.shop = shop
+
+    @cached_property
+    def client(self) -> WeChatClient:
+        # Built on first use, so a missing credential fails the call (caught by triage), not the lookup.
+        return WeChatClient("wechat", self.shop)
 
     def send_reply(self, ticket: Ticket, text: str, idempotency_key: str) -> dict[str, Any]:
         openid = ticket.customer.platform_user_id or ticket.customer.id
@@ -112,7 +118,11 @@ class WeChatShopGateway(PlatformGateway):
     channel = "wechat-shop"
 
     def __init__(self, shop: str = "default") -> None:
-        self.client = WeChatClient("wechat-shop", shop)
+        self.shop = shop
+
+    @cached_property
+    def client(self) -> WeChatClient:
+        return WeChatClient("wechat-shop", self.shop)
 
     def fetch_details(self, message: IntakeMessage) -> IntakeMessage:
         aftersale_id = message.external.aftersale_id or message.external_id

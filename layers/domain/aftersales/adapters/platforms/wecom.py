@@ -12,11 +12,13 @@ import hashlib
 import threading
 import time
 import urllib.parse
+from functools import cached_property
 from typing import Any
 
 from aftersales.adapters.credentials import channel_credentials
 from aftersales.adapters.platforms.http import request_json
 from aftersales.adapters.platforms.wechat import WeChatApiError, api_base, check
+from aftersales.channels.wecom import parse_kf_reply_address
 from aftersales.models import Ticket
 from aftersales.ports import PlatformGateway
 
@@ -78,15 +80,20 @@ class WeComGateway(PlatformGateway):
     channel = "wecom"
 
     def __init__(self, shop: str = "default") -> None:
-        self.client = WeComClient(shop)
+        self.shop = shop
+
+    @cached_property
+    def client(self) -> WeComClient:
+        return WeComClient(self.shop)
 
     def send_reply(self, ticket: Ticket, text: str, idempotency_key: str) -> dict[str, Any]:
-        open_kfid = ticket.external.shop_id
-        if not open_kfid:
-            raise ValueError(f"ticket {ticket.id} does not say which 微信客服 account (open_kfid) it came from")
+        address = parse_kf_reply_address(ticket.customer.platform_user_id)
+        if address is None:
+            raise ValueError(f"ticket {ticket.id} has no 微信客服 reply address (kf:<open_kfid>:<external_userid>)")
+        open_kfid, external_userid = address
         msgid = kf_msgid(idempotency_key)
         body = {
-            "touser": ticket.customer.platform_user_id or ticket.customer.id,
+            "touser": external_userid,
             "open_kfid": open_kfid,
             "msgid": msgid,
             "msgtype": "text",
