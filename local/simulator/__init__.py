@@ -18,8 +18,8 @@ from typing import Any
 PLATFORM_MODULES: tuple[str, ...] = (
     "local.simulator.taobao",
     "local.simulator.jd",
-    "local.simulator.pinduoduo",
     "local.simulator.douyin",
+    "local.simulator.pinduoduo",
     "local.simulator.wechat",
     "local.simulator.wecom",
 )
@@ -69,7 +69,7 @@ class Simulator:
         self._lock = threading.Lock()
         self.platforms: dict[str, Platform] = {}
         for module_name in PLATFORM_MODULES:
-            platform = importlib.import_module(module_name).Platform(self)  # type: ignore[attr-defined]
+            platform: Platform = importlib.import_module(module_name).Platform(self)
             self.platforms[platform.prefix] = platform
         sim = self
 
@@ -113,7 +113,8 @@ class Simulator:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}"
 
     def record(self, platform: str, operation: str, **detail: Any) -> None:
         with self._lock:
