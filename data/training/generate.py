@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from phrases import BANK, EN_DUR, EN_FOOD, EN_PREFIX, EN_PRODUCTS, EN_SUFFIX  # noqa: E402
-from vocab import (  # noqa: E402
+from phrases import BANK, EN_DUR, EN_FOOD, EN_PREFIX, EN_PRODUCTS, EN_SUFFIX
+from phrases_more import MORE
+from vocab import (
     ASK,
     DAYS,
     FRAGILE,
@@ -39,22 +40,22 @@ OUT = Path(__file__).resolve().parent / "train.tsv"
 # examples per style for each category (roughly follows how often each shows up)
 COUNTS: dict[str, tuple[int, int, int, int]] = {
     #                      chat summary review en
-    "quality_defect": (260, 120, 320, 25),
-    "item_damaged": (200, 90, 110, 20),
-    "packaging_damaged": (190, 80, 120, 15),
-    "size_mismatch": (190, 90, 90, 15),
-    "wrong_or_missing_item": (200, 110, 90, 20),
-    "logistics": (260, 190, 80, 25),
-    "refund": (200, 130, 40, 20),
-    "return_exchange": (230, 170, 40, 20),
-    "repair_warranty": (200, 140, 40, 15),
+    "quality_defect": (260, 120, 300, 25),
+    "item_damaged": (200, 90, 150, 20),
+    "packaging_damaged": (190, 80, 130, 15),
+    "size_mismatch": (190, 90, 130, 15),
+    "wrong_or_missing_item": (200, 110, 140, 20),
+    "logistics": (260, 190, 140, 25),
+    "refund": (200, 130, 50, 20),
+    "return_exchange": (230, 170, 50, 20),
+    "repair_warranty": (200, 140, 50, 15),
     "invoice": (200, 170, 25, 15),
-    "price_protection": (200, 150, 60, 15),
+    "price_protection": (200, 150, 110, 15),
     "payment": (180, 110, 20, 15),
-    "order_change": (210, 170, 20, 15),
-    "service_complaint": (190, 110, 90, 15),
-    "food_safety": (180, 100, 80, 15),
-    "other": (250, 190, 140, 20),
+    "order_change": (230, 190, 20, 15),
+    "service_complaint": (190, 110, 120, 15),
+    "food_safety": (180, 100, 150, 15),
+    "other": (260, 200, 200, 20),
 }
 
 SLOTS: dict[str, list[str]] = {
@@ -98,19 +99,81 @@ FOLLOW: dict[str, list[str]] = {
     "other": ["", "谢谢", "麻烦了"],
 }
 
-CONTEXT = ["我{t}买的{p}，", "{t}下的单，", "订单号0，", "我买的{p}，", "{t}收到的，", "上次买的{p}，", "刚收到货，",
-           "我家{p}，", "给老人买的{p}，", "帮朋友买的，", "买了{n}个{p}，", "[订单x] "]
-REVIEW_PRAISE = ["物流很快，", "价格还可以，", "外观挺好看的，", "客服态度还行，", "包装挺好，", "第一次买，",
-                 "看评价买的，", "买来送人的，", "老顾客了，", "京东自营的，"]
+CONTEXT = [
+    "我{t}买的{p}，",
+    "{t}下的单，",
+    "订单号0，",
+    "我买的{p}，",
+    "{t}收到的，",
+    "上次买的{p}，",
+    "刚收到货，",
+    "我家{p}，",
+    "给老人买的{p}，",
+    "帮朋友买的，",
+    "买了{n}个{p}，",
+    "[订单x] ",
+]
+REVIEW_PRAISE = [
+    "物流很快，",
+    "价格还可以，",
+    "外观挺好看的，",
+    "客服态度还行，",
+    "包装挺好，",
+    "第一次买，",
+    "看评价买的，",
+    "买来送人的，",
+    "老顾客了，",
+    "京东自营的，",
+]
 REVIEW_CONTRAST = ["但是", "就是", "可是", "不过", ""]
 REVIEW_END = ["", "", "", "差评", "不推荐", "失望", "！！！", "。", "，再也不买了", "，不会回购", "，给个差评"]
 
-TYPOS = [("的", "滴"), ("怎么", "咋"), ("什么", "啥"), ("没有", "木有"), ("退款", "tk"), ("发票", "fp"), ("快递", "kd"),
-         ("知道", "造"), ("这样", "酱"), ("你们", "你门"), ("客服", "kf"), ("谢谢", "xx"), ("东西", "东东"),
-         ("不是", "不4"), ("是不是", "是8是"), ("物流", "wl"), ("售后", "sh")]
+TYPOS = [
+    ("的", "滴"),
+    ("怎么", "咋"),
+    ("什么", "啥"),
+    ("没有", "木有"),
+    ("退款", "tk"),
+    ("发票", "fp"),
+    ("快递", "kd"),
+    ("知道", "造"),
+    ("这样", "酱"),
+    ("你们", "你门"),
+    ("客服", "kf"),
+    ("谢谢", "xx"),
+    ("东西", "东东"),
+    ("不是", "不4"),
+    ("是不是", "是8是"),
+    ("物流", "wl"),
+    ("售后", "sh"),
+]
 
-VERB_PREFIXES = ("询问", "咨询", "反映", "反应", "表示", "希望", "想要", "要求", "申请", "想", "发现", "因", "催促",
-                 "投诉", "对", "预约", "已", "需要", "问")
+VERB_PREFIXES = (
+    "询问",
+    "咨询",
+    "反映",
+    "反应",
+    "表示",
+    "希望",
+    "想要",
+    "要求",
+    "申请",
+    "想",
+    "发现",
+    "因",
+    "催促",
+    "投诉",
+    "对",
+    "预约",
+    "已",
+    "需要",
+    "问",
+)
+
+
+for _cat, _styles in MORE.items():
+    for _style, _items in _styles.items():
+        BANK[_cat][_style] = BANK[_cat][_style] + _items
 
 
 def fill(rng: random.Random, template: str) -> str:

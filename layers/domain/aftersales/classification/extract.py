@@ -27,8 +27,8 @@ _AMOUNT_RE = re.compile(
 _SIZE_RE = re.compile(r"(?<![A-Za-z0-9])((?:[2-5]?X{0,3}[SML]|X{1,3}L|[2-5]XL|\d{2,3}(?:\.5)?)\s?码)")
 _MODEL_KW_RE = re.compile(r"(?:型号|款号|货号|规格|sku|SKU|model)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{1,20})")
 _BRAND_MODEL_RE = re.compile(
-    r"\b((?:iPhone|iPad|MacBook|AirPods|Mate|Redmi|Galaxy|Pixel|Nova|Xiaomi|OPPO|vivo|Find|Reno)"
-    r"\s?\d{0,3}\s?(?:Pro\s?Max|Pro|Max|Plus|Ultra|mini|Air|SE|X)?)",
+    r"(?<![A-Za-z])((?:(?:iPhone|iPad|MacBook|AirPods)\s?\d{0,3}"
+    r"|(?:Mate|Redmi|Galaxy|Pixel|Nova|Xiaomi|OPPO|vivo|Find|Reno)\s?[A-Z]?\d{1,3})\s?(?:Pro\s?Max|Pro|Max|Plus|Ultra|mini|Air|SE|X)?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _ALNUM_MODEL_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,5}-?\d{2,6}[A-Za-z]{0,3})(?![A-Za-z0-9])")

@@ -36,6 +36,7 @@ class LinearModel:
     index: dict[str, int]  # feature name -> row offset into ``weights``
     weights: array  # float32, row-major
     bias: list[float]
+    fidf: array = field(default_factory=lambda: array("f"))  # per-feature IDF, by row number
     temperature: float = 1.0
     idf: dict[str, float] = field(default_factory=dict)
     version: str = "unversioned"
@@ -46,13 +47,22 @@ class LinearModel:
         """Raw class scores for a feature dict (vector is L2-normalised here)."""
         scores = list(self.bias)
         k = len(scores)
-        norm = math.sqrt(sum(v * v for v in feats.values())) or 1.0
         index = self.index
-        w = self.weights
+        fidf = self.fidf
+        hits: list[tuple[int, float]] = []
+        sq = 0.0
         for name, value in feats.items():
             off = index.get(name)
             if off is None:
                 continue
+            v = value * fidf[off // k]
+            sq += v * v
+            hits.append((off, v))
+        if not hits:
+            return scores
+        norm = math.sqrt(sq)
+        w = self.weights
+        for off, value in hits:
             v = value / norm
             row = w[off : off + k]
             scores = [s + v * r for s, r in zip(scores, row, strict=True)]
@@ -74,6 +84,7 @@ class LinearModel:
             "temperature": self.temperature,
             "features": "\n".join(names),
             "weights": base64.b64encode(self.weights.tobytes()).decode("ascii"),
+            "feature_idf": base64.b64encode(self.fidf.tobytes()).decode("ascii"),
             "idf": self.idf,
             "metrics": self.metrics,
             "meta": self.meta,
@@ -97,13 +108,16 @@ class LinearModel:
         weights = array("f")
         weights.frombytes(base64.b64decode(payload["weights"]))
         names = payload["features"].split("\n") if payload["features"] else []
-        if len(weights) != len(names) * k:
+        fidf = array("f")
+        fidf.frombytes(base64.b64decode(payload["feature_idf"]))
+        if len(weights) != len(names) * k or len(fidf) != len(names):
             raise ValueError("corrupt artifact: weight matrix does not match feature list")
         return cls(
             classes=classes,
             index=dict(zip(names, range(0, len(names) * k, k), strict=True)),
             weights=weights,
             bias=list(payload["bias"]),
+            fidf=fidf,
             temperature=float(payload.get("temperature", 1.0)),
             idf=dict(payload.get("idf", {})),
             version=str(payload.get("version", "unversioned")),
@@ -124,7 +138,7 @@ def softmax(scores: Sequence[float], temperature: float = 1.0) -> list[float]:
 class TrainConfig:
     """Hyper-parameters; defaults were picked on a held-out slice of the training data."""
 
-    epochs: int = 12
+    epochs: int = 6
     learning_rate: float = 0.5
     l2: float = 1e-5
     min_count: int = 2
@@ -159,10 +173,12 @@ def train_model(
     for feats, toks in vecs:
         df.update(feats.keys())
         tok_df.update(set(toks))
-    keep = {f for f, c in df.items() if c >= cfg.min_count}
+    n_docs = len(vecs)
+    fidf = {f: math.log((n_docs + 1) / (c + 1)) + 1.0 for f, c in df.items() if c >= cfg.min_count}
+    keep = set(fidf)
     data: list[tuple[list[tuple[str, float]], int]] = []
     for (feats, _), y in zip(vecs, labels, strict=True):
-        items = [(f, v) for f, v in feats.items() if f in keep]
+        items = [(f, v * fidf[f]) for f, v in feats.items() if f in keep]
         norm = math.sqrt(sum(v * v for _, v in items)) or 1.0
         data.append(([(f, v / norm) for f, v in items], y))
     freq = Counter(labels)
@@ -201,6 +217,7 @@ def train_model(
                 for j in active:
                     row[j] = row[j] * decay - g[j] * v
     weights = array("f")
+    idf_rows = array("f")
     index: dict[str, int] = {}
     for f in sorted(W):
         row = W[f]
@@ -208,8 +225,9 @@ def train_model(
             continue
         index[f] = len(weights)
         weights.extend(row)
+        idf_rows.append(fidf[f])
     idf = {t: round(math.log((n + 1) / (c + 1)) + 1.0, 3) for t, c in tok_df.items() if c >= cfg.min_count}
-    model = LinearModel(classes=classes, index=index, weights=weights, bias=bias, idf=idf)
+    model = LinearModel(classes=classes, index=index, weights=weights, bias=bias, fidf=idf_rows, idf=idf)
     model.meta = {"n_train": n, "config": asdict(cfg)}
     if calibration:
         model.temperature = fit_temperature(model, calibration)

@@ -56,15 +56,15 @@ def detect_language(text: str) -> str:
     """
     han = len(_HAN_RE.findall(text))
     latin_words = _LATIN_WORD_RE.findall(text)
-    latin = sum(len(w) for w in latin_words)
-    if han == 0 and latin == 0:
+    if han == 0 and not latin_words:
         return "unknown"
     if han == 0:
-        return "en" if latin >= 2 else "unknown"
-    if latin == 0:
+        return "en"
+    if not latin_words:
         return "zh"
-    # Latin letters that look like words (not model numbers) in a real share.
-    share = latin / (latin + 2 * han)
+    # An English word carries about as much as 1.5 Han characters.
+    weight = 1.5 * len(latin_words)
+    share = weight / (weight + han)
     if share < 0.25:
         return "zh"
     if share > 0.85:

@@ -101,9 +101,9 @@ def evaluate(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] | 
     """Macro-F1 over the classes present in gold or predictions."""
     labels = list(classes or CLASSES)
     confusion: dict[str, dict[str, int]] = {c: {} for c in labels}
-    for g, p in zip(gold, pred, strict=True):
+    for g, guess in zip(gold, pred, strict=True):
         confusion.setdefault(g, {})
-        confusion[g][p] = confusion[g].get(p, 0) + 1
+        confusion[g][guess] = confusion[g].get(guess, 0) + 1
     per: dict[str, tuple[float, float, float, int]] = {}
     f1s: list[float] = []
     for c in labels:
@@ -116,7 +116,7 @@ def evaluate(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] | 
         per[c] = (p, r, f, n_gold)
         if n_gold or n_pred:
             f1s.append(f)
-    correct = sum(1 for g, p in zip(gold, pred, strict=True) if g == p)
+    correct = sum(1 for g, guess in zip(gold, pred, strict=True) if g == guess)
     return Report(
         classes=labels,
         per_class=per,
