@@ -73,6 +73,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         handler._settings.cache_clear()
         handler._queue.cache_clear()
         yield {"queue_url": queue_url, "sim": sim.base_url}
+        handler._settings.cache_clear()
+        handler._queue.cache_clear()
         aws.reset()
 
 

@@ -75,6 +75,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         for fn in (poller._settings, poller._queue, triage._deps):
             fn.cache_clear()
         yield {"queue_url": queue_url, "sim": sim.base_url}
+        for fn in (poller._settings, poller._queue, triage._deps):  # don't leak our clients into other tests
+            fn.cache_clear()
         aws.reset()
 
 

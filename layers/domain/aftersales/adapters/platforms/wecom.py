@@ -1,9 +1,9 @@
 """企业微信 / 微信客服 API client: access_token, kf/sync_msg (pull) and kf/send_msg (reply).
 
 Base URL: ``WECOM_API_BASE``; else ``AFTERSALES_SIMULATOR_URL + "/wecom"``; else the real
-``https://qyapi.weixin.qq.com``. ``kf/send_msg`` takes our own ``msgid`` (WeCom rejects a
-second message with the same msgid), so we pass the idempotency key and a retry can never
-reach the customer twice; that is why send_msg may be retried, unlike 公众号 custom/send.
+``https://qyapi.weixin.qq.com``. ``kf/send_msg`` takes our own ``msgid``; we derive it from the
+idempotency key so every retry of one reply carries the same msgid and the platform can
+recognise it (how WeCom answers a repeated msgid is unconfirmed; the simulator sends once).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from aftersales.models import Ticket
 from aftersales.ports import PlatformGateway
 
 _TOKEN_ERRORS = {40014, 42001}
-DUPLICATE_MSGID = 95017  # hypothetical "msgid already used" code; treated as already sent
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -99,10 +98,5 @@ class WeComGateway(PlatformGateway):
             "msgtype": "text",
             "text": {"content": text},
         }
-        try:
-            data = self.client.call("/cgi-bin/kf/send_msg", body)
-        except WeChatApiError as exc:
-            if exc.errcode != DUPLICATE_MSGID:
-                raise
-            data = {"msgid": msgid, "duplicate": True}
+        data = self.client.call("/cgi-bin/kf/send_msg", body)
         return {"channel": self.channel, "msgid": data.get("msgid", msgid), "idempotency_key": idempotency_key}
