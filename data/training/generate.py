@@ -225,6 +225,12 @@ def summary(rng: random.Random, cat: str) -> str:
         sents.append(rng.choice(SUMMARY_NEUTRAL))
     elif r < 0.65:
         sents.append(summary_sentence(rng, rng.choice(ASK) + rng.choice(FOLLOW[cat] or ["怎么处理"])))
+    # secondary questions about other topics often follow the main request; the label
+    # stays with the first (main) sentence
+    if rng.random() < 0.45:
+        for _ in range(rng.choice((1, 1, 2))):
+            other = rng.choice([c for c in BANK if c != cat])
+            sents.append(summary_sentence(rng, fill(rng, rng.choice(BANK[other]["summary"]))))
     if rng.random() < 0.1:
         sents[0] = sents[0].replace("用户", "用户" + fill(rng, "{t}购买的{p}，"), 1).replace("，询问", "，询问")
     return "".join(sents)

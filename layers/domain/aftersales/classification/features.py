@@ -21,7 +21,7 @@ _PUNCT = frozenset("，,。.!！?？;；、:：~～…()（）【】[]《》<>\"
 
 #: Relative weights of the feature families (tuned once; part of the artifact contract).
 CHAR_WEIGHT = 0.6
-FIRST_WEIGHT = 0.5
+FIRST_WEIGHT = 1.5
 BIGRAM_WEIGHT = 0.5
 
 

@@ -142,7 +142,7 @@ class TrainConfig:
     learning_rate: float = 0.5
     l2: float = 1e-5
     min_count: int = 2
-    class_balance: float = 0.5  # example weight ∝ (1/class_freq) ** class_balance
+    class_balance: float = 1.0  # example weight ∝ (1/class_freq) ** class_balance
     seed: int = 13
     prune: float = 1e-3
 
