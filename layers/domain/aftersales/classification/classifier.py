@@ -22,7 +22,8 @@ from aftersales.classification.text import detect_language, normalize
 from aftersales.taxonomy import Category
 
 DATA_PACKAGE = "aftersales.classification.data"
-BUNDLED_ARTIFACT = "model.json.gz"
+# gzip'd JSON artifact; ".bin" so the packaging rules (package-data "*.bin") ship it
+BUNDLED_ARTIFACT = "model.bin"
 MODEL_DIR_ENV = "AFTERSALES_MODEL_DIR"
 CONFIG_ENV = "AFTERSALES_CLASSIFIER_CONFIG"
 
