@@ -17,12 +17,12 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeou
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=_CONFIG)
 
 
 @cache
 def resource(service: str) -> Any:
-    return boto3.resource(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.resource(service, config=_CONFIG)
 
 
 def reset() -> None:
