@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -32,6 +33,7 @@ from local.runtime import REGION, LambdaRuntime
 log = logging.getLogger("local.cloud")
 
 DEFAULT_WEBHOOK_SECRET = "dev-secret"
+SPA_DIR = Path(__file__).resolve().parents[1] / "spa"
 
 
 def _free_port(preferred: int) -> int:
@@ -105,7 +107,9 @@ class LocalCloud:
             self._start_simulator()
             self._set_env(self.resources)
             self.runtime.load_all()
-            self.gateway = Gateway(self.runtime, self.topology.routes, port=self.port, admin=self._admin)
+            self.gateway = Gateway(
+                self.runtime, self.topology.routes, port=self.port, admin=self._admin, static_dir=SPA_DIR
+            )
             self.gateway.start()
             self._start_event_sources(self.resources)
         except BaseException:

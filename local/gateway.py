@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -175,6 +176,17 @@ def _json(status: int, body: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, [("content-type", "application/json")], json.dumps(body, ensure_ascii=False).encode()
 
 
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+
+
 class Gateway:
     """Threaded HTTP server: routes from the topology, Lambdas from the runtime, ``/_local/*`` admin."""
 
@@ -185,8 +197,10 @@ class Gateway:
         host: str = "127.0.0.1",
         port: int = 8000,
         admin: AdminHandler | None = None,
+        static_dir: Path | None = None,
     ) -> None:
         self.runtime = runtime
+        self.static_dir = static_dir.resolve() if static_dir else None
         self.router = Router(routes)
         self.admin = admin
         for route in self.router.routes:
@@ -227,6 +241,8 @@ class Gateway:
                 {"error": "payload_too_large", "message": f"request body exceeds {MAX_REQUEST_BYTES} bytes"},
             )
         route, params, allowed = self.router.match(method, path)
+        if route is None and method in ("GET", "HEAD") and self.static_dir and not path.startswith("/v1/"):
+            return self._static(path)
         if route is None:
             if allowed:
                 status, out_headers, raw = _json(
@@ -243,6 +259,15 @@ class Gateway:
         else:
             status, out_headers, raw = decode_lambda_response(record.result)
         return status, [*out_headers, ("apigw-requestid", request_id)], raw
+
+    def _static(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The SPA, as CloudFront serves it from S3 in the cloud: unknown paths fall back to index.html."""
+        assert self.static_dir is not None
+        candidate = (self.static_dir / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(self.static_dir) or not candidate.is_file():
+            candidate = self.static_dir / "index.html"
+        content_type = STATIC_TYPES.get(candidate.suffix, "application/octet-stream")
+        return 200, [("content-type", content_type), ("cache-control", "no-cache")], candidate.read_bytes()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self

@@ -119,6 +119,20 @@ def test_unknown_route_404_and_wrong_method_405(cloud: LocalCloud) -> None:
     assert wrong.json()["error"] == "method_not_allowed"
 
 
+def test_the_spa_is_served_with_history_fallback(cloud: LocalCloud) -> None:
+    index = http(f"{cloud.base_url}/")
+    assert index.status == 200
+    assert index.headers["content-type"].startswith("text/html")
+    assert b'lang="zh-CN"' in index.raw
+    script = http(f"{cloud.base_url}/app.js")
+    assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
+    deep_link = http(f"{cloud.base_url}/tickets/T-123")
+    assert deep_link.status == 200 and deep_link.raw == index.raw
+    escape = http(f"{cloud.base_url}/../pyproject.toml")
+    assert b"[project]" not in escape.raw
+    assert http(f"{cloud.base_url}/v1/not-a-route").status == 404
+
+
 def test_cors_for_the_local_spa(cloud: LocalCloud) -> None:
     origin = "http://localhost:5173"
     preflight = http(f"{cloud.base_url}/v1/tickets", "OPTIONS", headers={"Origin": origin})
