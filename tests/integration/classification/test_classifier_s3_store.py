@@ -28,6 +28,6 @@ def test_s3_store_roundtrip() -> None:
     assert store.manifest()["history"] == ["v1", "v2"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="models")["Contents"]}
     assert "classifier/manifest.json" in keys
-    assert "classifier/models/model-v1.json.gz" in keys
+    assert "classifier/models/model-v1.bin" in keys
     with pytest.raises(KeyError):
         store.approve("missing")

@@ -45,5 +45,5 @@ def test_train_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "promoted=true" in out
     version = re.search(r"version=(\S+)", out).group(1)  # type: ignore[union-attr]
-    assert (out_dir / f"model-{version}.json.gz").exists()
+    assert (out_dir / f"model-{version}.bin").exists()
     assert (out_dir / "manifest.json").exists()

@@ -32,7 +32,7 @@ TINY = [
 def test_train_tiny_artifact_roundtrip(tmp_path: Path) -> None:
     model = train_artifact(TINY, TrainConfig(epochs=3, min_count=1))
     data = model.to_bytes()
-    path = tmp_path / "m.json.gz"
+    path = tmp_path / "m.bin"
     path.write_bytes(data)
     clf = Classifier.from_artifact(path)
     assert clf.predict("退款还没到账")[0] is Category.REFUND

@@ -41,7 +41,7 @@ class S3ModelStore(ModelStore):
             Bucket=self.bucket,
             Key=self._key(f"models/{artifact_name(version)}"),
             Body=data,
-            ContentType="application/gzip",
+            ContentType="application/octet-stream",
         )
         m = self.manifest()
         m["versions"][version] = dict(metrics)

@@ -59,15 +59,13 @@ def featurize(text: str) -> tuple[dict[str, float], list[str]]:
             feats["b:" + prev + "_" + name] = BIGRAM_WEIGHT
         prev = name
         pieces.append("¬" if negated else tok)
-    joined = "".join(pieces)
-    for chunk in joined.split():
+    grams: list[str] = []
+    for chunk in "".join(pieces).split():
         n = len(chunk)
-        for i in range(n):
-            feats["c:" + chunk[i]] = CHAR_WEIGHT
-            if i + 1 < n:
-                feats["c:" + chunk[i : i + 2]] = CHAR_WEIGHT
-                if i + 2 < n:
-                    feats["c:" + chunk[i : i + 3]] = CHAR_WEIGHT
+        grams += ["c:" + ch for ch in chunk]
+        grams += ["c:" + chunk[i : i + 2] for i in range(n - 1)]
+        grams += ["c:" + chunk[i : i + 3] for i in range(n - 2)]
+    feats.update(dict.fromkeys(grams, CHAR_WEIGHT))
     if not tokens:
         feats["m:empty"] = 1.0
     elif text.startswith(("用户", "商家", "顾客", "客户")):

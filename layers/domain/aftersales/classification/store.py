@@ -1,6 +1,6 @@
 """Model artifact storage port and a local-directory implementation.
 
-Layout (same keys in S3): ``models/<version>.json.gz``, ``models/<version>.metrics.json``
+Layout (same keys in S3): ``models/model-<version>.bin``, ``models/<version>.metrics.json``
 and a ``manifest.json`` listing versions and which one is approved. The manifest is
 the single source of truth for what ``latest_approved`` returns.
 """
@@ -18,7 +18,7 @@ MANIFEST = "manifest.json"
 
 
 def artifact_name(version: str) -> str:
-    return f"model-{version}.json.gz"
+    return f"model-{version}.bin"
 
 
 class ModelStore(ABC):
