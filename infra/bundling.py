@@ -23,10 +23,12 @@ from infra.constants import (
     BUILD_DIR,
     DEPENDENCIES_REQUIREMENTS,
     DOMAIN_PACKAGE_DIR,
+    FUNCTIONS_DIR,
     LAMBDA_ARCHITECTURE,
     LAMBDA_PYTHON_VERSION,
     LOCK_FILE,
     PIP_PLATFORMS,
+    REPO_ROOT,
     RUNTIME_PROVIDED,
     SKIP_LAYER_BUILD_ENV,
 )
@@ -204,4 +206,25 @@ def domain_layer() -> Path:
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
         stamp.write_text(digest + "\n")
+    return target
+
+
+def function_code(name: str, assets: tuple[str, ...] = ()) -> Path:
+    """The function's code folder; with ``assets``, a staged copy that also holds those repo folders."""
+    source = FUNCTIONS_DIR / name
+    if not assets:
+        return source
+    target = BUILD_DIR / "functions" / name
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+    with _locked():
+        staging = target.with_name(name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(source, staging, ignore=ignore)
+        for folder in assets:
+            origin = REPO_ROOT / folder
+            if not origin.is_dir():
+                raise FileNotFoundError(f"FunctionSpec {name!r}: asset folder {folder!r} does not exist")
+            shutil.copytree(origin, staging / folder, ignore=ignore)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
     return target

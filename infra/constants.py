@@ -42,3 +42,6 @@ API_THROTTLE_BURST = 100
 CHANNEL_SECRETS_PREFIX = "aftersales/channels"
 WEBHOOK_SECRET_NAME = "aftersales/webhook/generic"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+
+#: S3 key prefix of classifier artifacts and their manifest (in the archive bucket)
+MODEL_PREFIX = "classifier"

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.constants import MODEL_PREFIX
 from infra.topology import spec as topology_spec
 from infra.topology.spec import (
     ENV_ARCHIVE_BUCKET,
@@ -18,6 +19,8 @@ from infra.topology.spec import (
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
     ENV_INTAKE_QUEUE_URL,
+    ENV_MODEL_BUCKET,
+    ENV_MODEL_PREFIX,
     ENV_TICKETS_TABLE,
     ENV_WEBHOOK_SECRET_ARN,
     INTAKE_QUEUE,
@@ -61,6 +64,8 @@ class Resources:
             ENV_IDEMPOTENCY_TABLE: self.idempotency_table,
             ENV_EVENT_BUS: self.event_bus,
             ENV_ARCHIVE_BUCKET: self.bucket,
+            ENV_MODEL_BUCKET: self.bucket,
+            ENV_MODEL_PREFIX: MODEL_PREFIX,
             ENV_CHANNEL_SECRETS_PREFIX: self.channel_secrets_prefix,
         }
         if INTAKE_QUEUE in self.queues:
@@ -188,11 +193,10 @@ def create_resources(session: Any, topology: Topology, webhook_secret: str | Non
         resources.rules[rule.name] = rule_arn
 
     for schedule in topology.schedules:
-        unit = "minute" if schedule.rate_minutes == 1 else "minutes"
         # moto stores but never fires schedules: the local Scheduler ticks them and uses this ARN.
         resources.schedules[schedule.name] = events.put_rule(
             Name=f"{PREFIX}-schedule-{schedule.name}",
-            ScheduleExpression=f"rate({schedule.rate_minutes} {unit})",
+            ScheduleExpression=schedule.expression,
             Description=f"{SCHEDULE_DESCRIPTION}{schedule.name}",
             State="ENABLED",
         )["RuleArn"]

@@ -12,11 +12,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
+from aftersales.adapters.model_store_s3 import S3ModelStore
 from aftersales.adapters.platforms import gateway_for
-from aftersales.classifier_port import default_classifier
+from aftersales.classifier_port import StoreBackedClassifier
 from aftersales.intake.message import IntakeMessage
 from aftersales.observability import logger, metrics, tracer
-from aftersales.settings import TicketStoreSettings
+from aftersales.settings import ClassifierSettings, TicketStoreSettings
 from aftersales.triage import triage
 
 # Report every failure per item (even a whole-batch failure) so SQS retries exactly those.
@@ -29,12 +30,19 @@ def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher]:
     return DynamoTicketRepository(settings.tickets_table), EventBridgePublisher(settings.event_bus_name)
 
 
+@cache
+def _classifier() -> StoreBackedClassifier:
+    settings = ClassifierSettings.from_env()
+    store = S3ModelStore(settings.model_bucket, settings.model_prefix) if settings.model_bucket else None
+    return StoreBackedClassifier(store, refresh_s=settings.model_refresh_s)
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     message = IntakeMessage.model_validate_json(record.body)
     logger.append_keys(ticket_id=message.ticket_id, correlation_id=message.correlation_id)
     repository, publisher = _deps()
-    ticket = triage(message, repository, publisher, default_classifier(), gateways=gateway_for)
+    ticket = triage(message, repository, publisher, _classifier(), gateways=gateway_for)
     metrics.add_metric(name="TicketTriaged", unit="Count", value=1)
     if ticket is None:
         logger.info("unknown platform event kept", extra={"channel": message.channel.value})
@@ -47,4 +55,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     _deps()
+    _classifier().current()  # load the model before the batch (cold start), re-check the store when due
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

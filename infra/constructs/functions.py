@@ -16,11 +16,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.bundling import function_code
 from infra.constants import (
     CHANNEL_SECRETS_PREFIX,
     FUNCTIONS_DIR,
     LAMBDA_ARCHITECTURE,
     METRICS_NAMESPACE,
+    MODEL_PREFIX,
     SERVICE_NAME,
     TAG_FUNCTION,
 )
@@ -31,6 +33,8 @@ from infra.topology import (
     ENV_EVENT_BUS,
     ENV_IDEMPOTENCY_TABLE,
     ENV_INTAKE_QUEUE_URL,
+    ENV_MODEL_BUCKET,
+    ENV_MODEL_PREFIX,
     ENV_TICKETS_TABLE,
     ENV_WEBHOOK_SECRET_ARN,
     Access,
@@ -113,6 +117,20 @@ def _archive_write(r: Resources, _: Stack) -> tuple[list[iam.PolicyStatement], d
     return [statement], {ENV_ARCHIVE_BUCKET: r.archive.bucket_name}
 
 
+def _models_read(r: Resources, _: Stack) -> tuple[list[iam.PolicyStatement], dict[str, str]]:
+    statement = iam.PolicyStatement(
+        actions=["s3:GetObject"], resources=[r.archive.arn_for_objects(f"{MODEL_PREFIX}/*")]
+    )
+    return [statement], {ENV_MODEL_BUCKET: r.archive.bucket_name, ENV_MODEL_PREFIX: MODEL_PREFIX}
+
+
+def _models_write(r: Resources, _: Stack) -> tuple[list[iam.PolicyStatement], dict[str, str]]:
+    statement = iam.PolicyStatement(
+        actions=["s3:GetObject", "s3:PutObject"], resources=[r.archive.arn_for_objects(f"{MODEL_PREFIX}/*")]
+    )
+    return [statement], {ENV_MODEL_BUCKET: r.archive.bucket_name, ENV_MODEL_PREFIX: MODEL_PREFIX}
+
+
 # Every Access member must appear here; tests/infra fails when one is added without a grant.
 GRANTS: dict[Access, Grant] = {
     Access.TICKETS_READ: _tickets_read,
@@ -123,6 +141,8 @@ GRANTS: dict[Access, Grant] = {
     Access.IDEMPOTENCY: _idempotency,
     Access.CHANNEL_SECRETS_READ: _channel_secrets,
     Access.ARCHIVE_WRITE: _archive_write,
+    Access.MODELS_READ: _models_read,
+    Access.MODELS_WRITE: _models_write,
 }
 
 
@@ -188,7 +208,9 @@ class Functions(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURES[LAMBDA_ARCHITECTURE],
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(code_dir), exclude=["__pycache__", "*.pyc", "tests"]),
+            code=lambda_.Code.from_asset(
+                str(function_code(spec.name, spec.assets)), exclude=["__pycache__", "*.pyc", "tests"]
+            ),
             layers=layers,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
@@ -228,6 +250,14 @@ class Functions(Construct):
                 "Archive objects are keyed by channel/date/message id at run time; write-only PutObject on the "
                 "archive bucket's objects.",
                 finding=f"Resource::<{stack.get_logical_id(r.archive.node.default_child)}.Arn>/*",  # type: ignore[arg-type]
+            )
+        if Access.MODELS_READ in spec.access or Access.MODELS_WRITE in spec.access:
+            acknowledge(
+                role,
+                "IAM5",
+                f"Classifier artifacts are named by version at run time; access is limited to the "
+                f"'{MODEL_PREFIX}/' prefix of the bucket.",
+                finding=f"Resource::<{stack.get_logical_id(r.archive.node.default_child)}.Arn>/{MODEL_PREFIX}/*",  # type: ignore[arg-type]
             )
         self.functions[spec.name] = function
         self.roles[spec.name] = role

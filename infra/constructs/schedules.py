@@ -32,7 +32,7 @@ class Schedules(Construct):
                 self,
                 spec.name,
                 description=f"{SCHEDULE_DESCRIPTION_PREFIX}{spec.name}",
-                schedule=events.Schedule.rate(Duration.minutes(spec.rate_minutes)),
+                schedule=events.Schedule.expression(spec.expression),
             )
             # A missed tick is harmless (the next one catches up): few retries, short event age.
             rule.add_target(

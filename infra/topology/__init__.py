@@ -7,6 +7,7 @@ Each concern declares its fragment in its own module here; this module merges th
 
 from __future__ import annotations
 
+from infra.topology.classification import CLASSIFICATION
 from infra.topology.core import CORE
 from infra.topology.intake_marketplaces import INTAKE_MARKETPLACES
 from infra.topology.intake_pull import INTAKE_PULL
@@ -19,4 +20,5 @@ TOPOLOGY: Topology = merge(
     INTAKE_PULL,
     INTAKE_MARKETPLACES,
     WECHAT,
+    CLASSIFICATION,
 )

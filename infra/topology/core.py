@@ -30,6 +30,7 @@ CORE = Topology(
                 Access.EVENTS_PUT,
                 Access.CHANNEL_SECRETS_READ,  # platform clients: enrichment / after-sale operations
                 Access.IDEMPOTENCY,
+                Access.MODELS_READ,  # the approved classifier model
             ),
             memory_mb=1024,
             timeout_s=30,

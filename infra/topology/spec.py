@@ -15,6 +15,8 @@ class Access(StrEnum):
     IDEMPOTENCY = "idempotency:readwrite"
     CHANNEL_SECRETS_READ = "secret:channels:read"
     ARCHIVE_WRITE = "archive:write"
+    MODELS_READ = "models:read"
+    MODELS_WRITE = "models:write"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 10
     reserved_concurrency: int | None = None
+    #: repo-relative folders bundled into the function's code next to handler.py (e.g. data/training)
+    assets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,15 @@ class ScheduleSpec:
     name: str
     function: str
     rate_minutes: int
+
+    @property
+    def expression(self) -> str:
+        """EventBridge rate expression in the largest whole unit; the stack and the local runtime both use it."""
+        for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
+            if self.rate_minutes % size == 0:
+                n = self.rate_minutes // size
+                return f"rate({n} {unit if n == 1 else unit + 's'})"
+        raise AssertionError("unreachable: every whole number of minutes divides by 1")
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,8 @@ ENV_INTAKE_QUEUE_URL = "INTAKE_QUEUE_URL"
 ENV_WEBHOOK_SECRET_ARN = "WEBHOOK_SECRET_ARN"
 ENV_CHANNEL_SECRETS_PREFIX = "CHANNEL_SECRETS_PREFIX"  # Secrets Manager name prefix, one secret per shop
 ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"  # raw platform messages and attachments
+ENV_MODEL_BUCKET = "MODEL_BUCKET"  # classifier artifacts and their manifest, under MODEL_PREFIX
+ENV_MODEL_PREFIX = "MODEL_PREFIX"
 
 INTAKE_QUEUE = "intake"
 

@@ -33,6 +33,8 @@ ACCESS_ACTIONS: dict[Access, set[str]] = {
     Access.IDEMPOTENCY: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     Access.CHANNEL_SECRETS_READ: {"secretsmanager:GetSecretValue"},
     Access.ARCHIVE_WRITE: {"s3:PutObject"},
+    Access.MODELS_READ: {"s3:GetObject"},
+    Access.MODELS_WRITE: {"s3:GetObject", "s3:PutObject"},
 }
 BASELINE_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 CONSUMER_ACTIONS = {
@@ -222,8 +224,7 @@ def test_schedules_and_bus_rules(synth: Any) -> None:
     functions = _by_tag(synth.of_type("AWS::Lambda::Function"), TAG_FUNCTION)
     for schedule in TOPOLOGY.schedules:
         props = by_description[f"{SCHEDULE_DESCRIPTION_PREFIX}{schedule.name}"]
-        unit = "minute" if schedule.rate_minutes == 1 else "minutes"
-        assert props["ScheduleExpression"] == f"rate({schedule.rate_minutes} {unit})"
+        assert props["ScheduleExpression"] == schedule.expression
         assert props["Targets"][0]["Arn"] == {"Fn::GetAtt": [functions[schedule.function], "Arn"]}
     queues = _by_tag(synth.of_type("AWS::SQS::Queue"), TAG_QUEUE)
     dlqs = _by_tag(synth.of_type("AWS::SQS::Queue"), TAG_DLQ)

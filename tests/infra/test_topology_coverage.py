@@ -78,3 +78,18 @@ def test_unknown_references_fail_loudly() -> None:
         mp.setenv("AFTERSALES_SKIP_LAYER_BUILD", "1")
         with pytest.raises(ValueError, match="unknown queue"):
             AftersalesStack(App(), "Bad", topology=bad)
+
+
+def test_schedule_expressions_use_the_largest_whole_unit() -> None:
+    def expression(minutes: int) -> str:
+        return ScheduleSpec("s", "f", rate_minutes=minutes).expression
+
+    assert [expression(m) for m in (1, 5, 60, 90, 120, 1440, 2880)] == [
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "rate(1 hour)",
+        "rate(90 minutes)",
+        "rate(2 hours)",
+        "rate(1 day)",
+        "rate(2 days)",
+    ]

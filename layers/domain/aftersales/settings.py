@@ -39,3 +39,17 @@ class IntakeSettings(EnvSettings):
 class TicketStoreSettings(EnvSettings):
     tickets_table: str = Field(alias="TICKETS_TABLE", min_length=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+
+
+class ClassifierSettings(EnvSettings):
+    """Where the approved classifier model lives; without a bucket the bundled model serves."""
+
+    model_bucket: str | None = Field(default=None, alias="MODEL_BUCKET")
+    model_prefix: str = Field(default="classifier", alias="MODEL_PREFIX")
+    model_refresh_s: float = Field(default=300.0, alias="MODEL_REFRESH_SECONDS", ge=0)
+
+
+class RetrainSettings(ClassifierSettings):
+    tickets_table: str = Field(alias="TICKETS_TABLE", min_length=1)
+    model_bucket: str = Field(alias="MODEL_BUCKET", min_length=1)
+    training_dir: str | None = Field(default=None, alias="AFTERSALES_TRAINING_DIR")

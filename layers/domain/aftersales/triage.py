@@ -42,6 +42,8 @@ class Classification:
     tags: list[str] = field(default_factory=list)
     needs_review: bool = False
     language: str | None = None
+    #: what the model saw besides the category (alternatives, anger, keywords, entities, model version)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class TextClassifier(Protocol):
@@ -117,6 +119,14 @@ def build_ticket(message: IntakeMessage, classify: TextClassifier, incomplete: b
             )
         ],
     )
+    if result.details:
+        ticket.history.append(
+            HistoryEntry(
+                at=message.received_at,
+                action="classified",
+                detail={"category": result.category.value, "confidence": round(result.confidence, 4), **result.details},
+            )
+        )
     ticket = ticket.transition(TicketStatus.TRIAGED, reason=f"classified as {result.category.value}")
     ticket = ticket.model_copy(update={"sla": _sla_for(ticket)})
     if message.aftersale_status:

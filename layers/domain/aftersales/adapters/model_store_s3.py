@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
+from aftersales.adapters.aws import client as aws_client
 from aftersales.classification.store import MANIFEST, ModelStore, artifact_name
 
 
@@ -16,7 +15,7 @@ class S3ModelStore(ModelStore):
     def __init__(self, bucket: str, prefix: str = "classifier", client: Any = None) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
-        self.s3 = client or boto3.client("s3")
+        self.s3 = client or aws_client("s3")
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name

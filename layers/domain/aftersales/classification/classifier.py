@@ -281,8 +281,8 @@ class Classifier:
         default = max(idf.values()) if idf else 1.0
         tf: dict[str, int] = {}
         for t in tokens:
-            base = t[4:] if t.startswith("NOT_") else t
-            if len(base) < 2 or base in _STOP or base.isdigit():
+            # negated words (没坏 → NOT_坏) are what the customer does NOT report
+            if t.startswith("NOT_") or len(t) < 2 or t in _STOP or t.isdigit():
                 continue
             tf[t] = tf.get(t, 0) + 1
         scored = sorted(tf, key=lambda t: (-tf[t] * idf.get(t, default), t))

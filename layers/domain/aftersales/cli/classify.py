@@ -80,30 +80,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from aftersales.classification.corrections import build_training_set, load_corrections
+    from aftersales.classification.corrections import load_corrections
+    from aftersales.classification.retrain import retrain
     from aftersales.classification.store import LocalModelStore, artifact_name
-    from aftersales.classification.training import load_training_set, should_promote, train_artifact
+    from aftersales.classification.training import load_training_set
 
     base = load_training_set([Path(p) for p in args.data] if args.data else None)
     if not base:
         print("no training data found (data/training/*.tsv)", file=sys.stderr)
         return 2
     corrections = load_corrections(args.corrections) if args.corrections else []
-    examples = build_training_set(base, corrections)
-    model = train_artifact(examples)
-    data = model.to_bytes()
-    store = LocalModelStore(args.out)
-    current = store.approved_metrics()
-    metrics = dict(model.metrics, n_corrections=len(corrections))
-    store.put(model.version, data, metrics)
-    promoted = False
-    if args.approve_if_better and should_promote(metrics, current):
-        store.approve(model.version)
-        promoted = True
+    outcome = retrain(base, corrections, LocalModelStore(args.out), approve_if_better=args.approve_if_better)
     if args.bundle:
-        Path(args.bundle).write_bytes(data)
-    print(f"version={model.version}")
-    print(f"artifact={Path(args.out) / artifact_name(model.version)}")
-    print("metrics=" + json.dumps(metrics, sort_keys=True))
-    print(f"promoted={str(promoted).lower()}")
+        Path(args.bundle).write_bytes(outcome.artifact)
+    print(f"version={outcome.version}")
+    print(f"artifact={Path(args.out) / artifact_name(outcome.version)}")
+    print("metrics=" + json.dumps(outcome.metrics, sort_keys=True))
+    print(f"promoted={str(outcome.promoted).lower()}")
     return 0
