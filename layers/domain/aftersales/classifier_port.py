@@ -50,15 +50,17 @@ class StoreBackedClassifier:
         self._serving: str | None = None  # approved version loaded from the store, if any
         self._checked_at: float | None = None
 
+    def _due(self, now: float) -> bool:
+        return self.store is not None and (self._checked_at is None or now - self._checked_at >= self.refresh_s)
+
     def current(self) -> Classifier:
         now = self._clock()
-        due = self._checked_at is None or now - self._checked_at >= self.refresh_s
-        if self._classifier is not None and not (due and self.store is not None):
+        if self._classifier is not None and not self._due(now):
             return self._classifier
         with self._lock:
             if self._classifier is None:
                 self._classifier = Classifier.bundled()
-            if self.store is not None and (self._checked_at is None or now - self._checked_at >= self.refresh_s):
+            if self.store is not None and self._due(now):
                 self._checked_at = now
                 self._refresh(self.store)
             return self._classifier

@@ -12,7 +12,7 @@ import re
 
 from aftersales.classification.segment import cut, mark
 
-FEATURE_VERSION = "f3"
+FEATURE_VERSION = "f4"
 
 _LONG_DIGITS_RE = re.compile(r"\d{6,}")
 _MASK_RE = re.compile(r"\[[^\[\]]{1,10}\]")
@@ -20,7 +20,7 @@ _SENT_END = frozenset("。!！?？\n")
 _PUNCT = frozenset("，,。.!！?？;；、:：~～…()（）【】[]《》<>\"'“”‘’ -_/\\|*#@&%$^+=")
 
 #: Relative weights of the feature families (tuned once; part of the artifact contract).
-CHAR_WEIGHT = 0.6
+CHAR_WEIGHT = 1.0
 FIRST_WEIGHT = 1.5
 BIGRAM_WEIGHT = 0.5
 
