@@ -11,17 +11,15 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from aftersales.classification import files
 from aftersales.classification.extract import Extraction, anger_score, extract
 from aftersales.classification.features import featurize
 from aftersales.classification.model import LinearModel
 from aftersales.classification.text import detect_language, normalize
 from aftersales.taxonomy import Category
 
-DATA_PACKAGE = "aftersales.classification.data"
 # gzip'd JSON artifact; ".bin" so the packaging rules (package-data "*.bin") ship it
 BUNDLED_ARTIFACT = "model.bin"
 MODEL_DIR_ENV = "AFTERSALES_MODEL_DIR"
@@ -52,9 +50,10 @@ class ClassifierConfig:
         path = path or os.environ.get(CONFIG_ENV)
         try:
             if path:
-                raw = Path(path).read_text(encoding="utf-8")
+                with open(path, encoding="utf-8") as fh:
+                    raw = fh.read()
             else:
-                raw = resources.files(DATA_PACKAGE.rsplit(".", 1)[0]).joinpath("config.json").read_text("utf-8")
+                raw = files.read_text("config.json", files.PACKAGE_DIR)
             data: dict[str, Any] = json.loads(raw)
         except (OSError, ValueError):
             return cls()
@@ -189,11 +188,12 @@ class Classifier:
 
     @classmethod
     def from_artifact(cls, path: str | os.PathLike[str], config: ClassifierConfig | None = None) -> Classifier:
-        return cls.from_bytes(Path(path).read_bytes(), config)
+        with open(path, "rb") as fh:
+            return cls.from_bytes(fh.read(), config)
 
     @classmethod
     def bundled(cls, config: ClassifierConfig | None = None) -> Classifier:
-        data = resources.files(DATA_PACKAGE).joinpath(BUNDLED_ARTIFACT).read_bytes()
+        data = files.read_bytes(BUNDLED_ARTIFACT)
         return cls.from_bytes(data, config)
 
     @classmethod

@@ -17,12 +17,8 @@ objects. Version-1 artifacts (gzip'd JSON) still load.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import hashlib
 import json
 import math
-import random
 import struct
 import sys
 from array import array
@@ -191,6 +187,9 @@ class LinearModel:
     @classmethod
     def _from_legacy(cls, data: bytes) -> LinearModel:
         """Version-1 artifacts: gzip'd JSON with base64 row-major weights."""
+        import base64
+        import gzip
+
         try:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
@@ -294,6 +293,8 @@ def train_model(
     cw = [c / mean_cw for c in cw]
     W: dict[str, list[float]] = {f: [0.0] * k for f in keep}
     bias = [0.0] * k
+    import random  # training only: keep it off the serving cold start
+
     rng = random.Random(cfg.seed)
     order = list(range(n))
     step = 0
@@ -353,6 +354,8 @@ def fit_temperature(model: LinearModel, examples: Sequence[tuple[str, str]]) -> 
 
 def content_hash(examples: Iterable[tuple[str, str]]) -> str:
     """Short, order-independent hash of a training set (goes into version names)."""
+    import hashlib
+
     h = hashlib.sha256()
     for y, t in sorted(examples):
         h.update(f"{y}\t{t}\n".encode())

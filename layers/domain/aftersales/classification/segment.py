@@ -14,10 +14,10 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
-DATA_PACKAGE = "aftersales.classification.data"
+from aftersales.classification import files
+
 CACHE_NAME = "jieba.cache"
 USER_DICT_NAME = "user_dict.txt"
 #: Words of the stock dictionary kept in the trimmed one (frequency threshold).
@@ -82,7 +82,7 @@ def build_prefix_dict(min_freq: int = MIN_BASE_FREQ) -> tuple[dict[str, int], in
             parts = line.split(" ")
             if len(parts) >= 2 and int(parts[1]) >= min_freq:
                 lines.append(f"{parts[0]} {parts[1]}")
-    user = resources.files(DATA_PACKAGE).joinpath(USER_DICT_NAME).read_text(encoding="utf-8")
+    user = files.read_text(USER_DICT_NAME)
     for line in user.splitlines():
         parts = line.split()
         if len(parts) >= 2:
@@ -110,7 +110,7 @@ def get_tokenizer() -> Any:
         jieba = _import_jieba()
         tk = jieba.Tokenizer()
         try:
-            data = resources.files(DATA_PACKAGE).joinpath(CACHE_NAME).read_bytes()
+            data = files.read_bytes(CACHE_NAME)
             tk.FREQ, tk.total = marshal.loads(data)
         except Exception:  # corrupt/missing cache or marshal version change: rebuild (slow)
             tk.FREQ, tk.total = build_prefix_dict()
