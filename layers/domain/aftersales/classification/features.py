@@ -42,7 +42,7 @@ def featurize(text: str) -> tuple[dict[str, float], list[str]]:
     first = True
     prev = ""
     for tok, weight, negated in mark(cut(s)):
-        if weight == 0.0 or tok in _PUNCT or not any(ch.isalnum() for ch in tok):
+        if weight == 0.0 or tok in _PUNCT or not (tok.isalnum() or any(ch.isalnum() for ch in tok)):
             pieces.append(" ")
             prev = ""
             if first and tok in _SENT_END and tokens:

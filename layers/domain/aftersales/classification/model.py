@@ -86,20 +86,25 @@ class LinearModel:
         index = self.index
         fidf = self.fidf
         rows = self._rows
-        groups: dict[float, list[tuple[float, ...]]] = {}
+        unit: list[tuple[float, ...]] = []  # value 1.0, by far the commonest (words, char n-grams)
+        groups: dict[float, list[tuple[float, ...]]] = {1.0: unit}
         sq = 0.0
         for name, value in feats.items():
             r = index.get(name)
             if r is None:
                 continue
-            row = rows[r] or self._row(r)
             v = value * fidf[r]
             sq += v * v
+            if value == 1.0:
+                unit.append(rows[r] or self._row(r))
+                continue
             group = groups.get(value)
             if group is None:
-                groups[value] = [row]
+                groups[value] = [rows[r] or self._row(r)]
             else:
-                group.append(row)
+                group.append(rows[r] or self._row(r))
+        if not unit:
+            del groups[1.0]
         scores = list(self.bias)
         if not groups or sq <= 0.0:
             return scores

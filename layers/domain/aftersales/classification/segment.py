@@ -136,7 +136,7 @@ def mark(tokens: list[str]) -> Iterator[tuple[str, float, bool]]:
     neg_left = 0
     contrast = False
     for tok in tokens:
-        if tok in _BOUNDARY_CHARS or BOUNDARY_RE.fullmatch(tok):
+        if tok in _BOUNDARY_CHARS:  # every BOUNDARY_RE character, plus space
             neg_left = 0
             yield tok, 0.0, False
             continue
