@@ -9,6 +9,7 @@ from infra.topology.spec import (
     IndexSpec,
     QueueSpec,
     RouteSpec,
+    ScheduleSpec,
     Topology,
 )
 
@@ -48,6 +49,21 @@ CORE = Topology(
             memory_mb=512,
             timeout_s=10,
         ),
+        FunctionSpec(
+            name="enrich_retry",
+            description="Every 15 min: retry platform detail calls for tickets still marked incomplete",
+            access=(
+                Access.TICKETS_READ,
+                Access.TICKETS_WRITE,
+                Access.EVENTS_PUT,
+                Access.CHANNEL_SECRETS_READ,
+                Access.IDEMPOTENCY,
+                Access.MODELS_READ,
+            ),
+            memory_mb=512,
+            timeout_s=300,
+            reserved_concurrency=1,
+        ),
     ),
     routes=(
         RouteSpec("POST", "/v1/intake/web", "intake_web"),
@@ -58,6 +74,7 @@ CORE = Topology(
         RouteSpec("POST", "/v1/tickets/{ticket_id}/actions", "tickets_api", auth="agent"),
         RouteSpec("GET", "/v1/openapi.json", "tickets_api"),
     ),
+    schedules=(ScheduleSpec("enrich-retry", "enrich_retry", rate_minutes=15),),
     queues=(QueueSpec(INTAKE_QUEUE, consumer="triage", batch_size=10, max_receive_count=5, visibility_timeout_s=180),),
     ticket_indexes=(
         IndexSpec("queue", "GSI1PK", "GSI1SK"),

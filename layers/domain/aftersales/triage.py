@@ -362,3 +362,113 @@ def triage(
     else:
         publisher.publish(TICKET_UPDATED, updated_event(ticket, message.platform_event or message.event_type))
     return ticket
+
+
+# -- retrying enrichment -------------------------------------------------------------------
+#: statuses swept for incomplete tickets (a closed ticket is left as it is)
+SWEPT_STATUSES = (
+    TicketStatus.NEW,
+    TicketStatus.TRIAGED,
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING_CUSTOMER,
+    TicketStatus.RESOLVED,
+)
+
+
+def complete(ticket: Ticket, gateways: GatewayLookup, classify: TextClassifier) -> Ticket | None:
+    """Fetch the platform details an incomplete ticket still lacks; ``None`` while they stay unavailable.
+
+    The platform call is a read, so retrying it is always safe. A ticket that had no text
+    (a notification-only push) is classified once its text arrives.
+    """
+    if not ticket.incomplete:
+        return None
+    message = IntakeMessage(
+        ticket_id=ticket.id,
+        channel=ticket.channel,
+        external_id=ticket.external_id,
+        event_type="aftersale",
+        needs_enrichment=True,
+        customer=ticket.customer,
+        order_id=ticket.order_id,
+        order_amount_fen=ticket.order_amount_fen,
+        items=ticket.items,
+        subject=ticket.subject,
+        text=ticket.text,
+        external=ticket.external,
+    )
+    enriched, incomplete = _enrich(message, gateways)
+    if incomplete:
+        return None
+    update: dict[str, Any] = {
+        "incomplete": False,
+        "customer": enriched.customer,
+        "items": enriched.items or ticket.items,
+        "order_id": ticket.order_id or enriched.order_id,
+        "order_amount_fen": ticket.order_amount_fen or enriched.order_amount_fen,
+    }
+    history = [*ticket.history, HistoryEntry(action="enriched", detail={"retried": True})]
+    if enriched.text and not ticket.text:
+        result = classify(enriched.text)
+        update.update(
+            text=enriched.text,
+            category=result.category,
+            category_confidence=round(result.confidence, 4),
+            tags=list(result.tags),
+            needs_review=result.needs_review,
+            language=result.language,
+        )
+        history.append(
+            HistoryEntry(
+                action="classified",
+                detail={"category": result.category.value, "confidence": round(result.confidence, 4), **result.details},
+            )
+        )
+    update["history"] = history
+    return ticket.model_copy(update=update)
+
+
+@dataclass
+class SweepResult:
+    scanned: int = 0
+    incomplete: int = 0
+    completed: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("scanned", "incomplete", "completed", "failed")}
+
+
+def retry_enrichment(
+    repository: TicketRepository,
+    publisher: EventPublisher,
+    classify: TextClassifier,
+    gateways: GatewayLookup,
+    max_scanned: int = 1000,
+) -> SweepResult:
+    """Sweep open tickets for ones still marked incomplete and try their platform details again."""
+    result = SweepResult()
+    for status in SWEPT_STATUSES:
+        cursor: str | None = None
+        while result.scanned < max_scanned:
+            page = repository.query(TicketQuery(status=status, limit=100, cursor=cursor))
+            for found in page.items:
+                result.scanned += 1
+                if not found.incomplete:
+                    continue
+                result.incomplete += 1
+                try:
+                    ticket = _update_with_retry(repository, found.id, lambda t: complete(t, gateways, classify))
+                except ConcurrentUpdate:
+                    result.failed += 1
+                    continue
+                if ticket.incomplete:
+                    result.failed += 1
+                    continue
+                result.completed += 1
+                publisher.publish(TICKET_UPDATED, updated_event(ticket, "enriched"))
+            cursor = page.next_cursor
+            if not cursor:
+                break
+    return result

@@ -176,3 +176,31 @@ def test_enrichment_completes_the_ticket(repo: Any, bus: Any) -> None:
     msg = aftersale(AftersaleStatus.APPLIED, "m-200", T0).model_copy(update={"needs_enrichment": True})
     ticket = triage(msg, repo, bus, classify, gateways=lambda c, s: WorkingGateway())
     assert ticket is not None and not ticket.incomplete and ticket.customer.name == "王五"
+
+
+def test_the_sweep_completes_incomplete_tickets_once_the_platform_answers(repo: Any, bus: Any) -> None:
+    from aftersales.triage import retry_enrichment
+
+    msg = aftersale(AftersaleStatus.APPLIED, "m-200", T0).model_copy(update={"needs_enrichment": True})
+    first = triage(msg, repo, bus, classify, gateways=lambda c, s: FailingGateway())
+    assert first is not None and first.incomplete and first.text == ""
+    triage(web_message("m9", order="O-9"), repo, bus, classify)  # a complete ticket is left alone
+
+    down = retry_enrichment(repo, bus, classify, lambda c, s: FailingGateway())
+    assert down.as_dict() == {"scanned": 2, "incomplete": 1, "completed": 0, "failed": 1}
+    assert repo.get(first.id).incomplete
+
+    calls: list[str] = []
+
+    def classify_once(text: str) -> Classification:
+        calls.append(text)
+        return Classification(category=Category.ITEM_DAMAGED, confidence=0.8, language="zh", details={"m": 1})
+
+    up = retry_enrichment(repo, bus, classify_once, lambda c, s: WorkingGateway())
+    assert up.completed == 1 and calls == ["买家说：破了"]
+    done = repo.get(first.id)
+    assert not done.incomplete and done.customer.name == "王五" and done.text == "买家说：破了"
+    assert done.category is Category.ITEM_DAMAGED and done.version == first.version + 1
+    assert [h.action for h in done.history][-2:] == ["enriched", "classified"]
+    assert bus.events[-1][0] == "TicketUpdated" and bus.events[-1][1]["reason"] == "enriched"
+    assert retry_enrichment(repo, bus, classify_once, lambda c, s: WorkingGateway()).incomplete == 0
