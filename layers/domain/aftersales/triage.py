@@ -81,6 +81,12 @@ def _thread_entry(message: IntakeMessage, merged_from: Any = None) -> TicketMess
     )
 
 
+def _classified_entry(result: Classification, at: datetime) -> HistoryEntry:
+    """What the model saw, kept on the timeline (audit, corrections, model comparisons)."""
+    detail = {"category": result.category.value, "confidence": round(result.confidence, 4), **result.details}
+    return HistoryEntry(at=at, action="classified", detail=detail)
+
+
 def build_ticket(message: IntakeMessage, classify: TextClassifier, incomplete: bool = False) -> Ticket:
     text = "\n".join(part for part in (message.subject, message.text) if part)
     result = classify(text)
@@ -120,13 +126,7 @@ def build_ticket(message: IntakeMessage, classify: TextClassifier, incomplete: b
         ],
     )
     if result.details:
-        ticket.history.append(
-            HistoryEntry(
-                at=message.received_at,
-                action="classified",
-                detail={"category": result.category.value, "confidence": round(result.confidence, 4), **result.details},
-            )
-        )
+        ticket.history.append(_classified_entry(result, message.received_at))
     ticket = ticket.transition(TicketStatus.TRIAGED, reason=f"classified as {result.category.value}")
     ticket = ticket.model_copy(update={"sla": _sla_for(ticket)})
     if message.aftersale_status:
@@ -419,12 +419,7 @@ def complete(ticket: Ticket, gateways: GatewayLookup, classify: TextClassifier) 
             needs_review=result.needs_review,
             language=result.language,
         )
-        history.append(
-            HistoryEntry(
-                action="classified",
-                detail={"category": result.category.value, "confidence": round(result.confidence, 4), **result.details},
-            )
-        )
+        history.append(_classified_entry(result, utcnow()))
     update["history"] = history
     return ticket.model_copy(update=update)
 
