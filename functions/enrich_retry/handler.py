@@ -9,23 +9,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
-from aftersales.adapters.model_store_s3 import S3ModelStore
+from aftersales.adapters.model_store_s3 import serving_classifier
 from aftersales.adapters.platforms import gateway_for
 from aftersales.classifier_port import StoreBackedClassifier
 from aftersales.observability import logger, metrics, tracer
-from aftersales.settings import ClassifierSettings, TicketStoreSettings
+from aftersales.settings import TicketStoreSettings
 from aftersales.triage import retry_enrichment
 
 
 @cache
 def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher, StoreBackedClassifier]:
     settings = TicketStoreSettings.from_env()
-    models = ClassifierSettings.from_env()
-    store = S3ModelStore(models.model_bucket, models.model_prefix) if models.model_bucket else None
     return (
         DynamoTicketRepository(settings.tickets_table),
         EventBridgePublisher(settings.event_bus_name),
-        StoreBackedClassifier(store, refresh_s=models.model_refresh_s),
+        serving_classifier(),
     )
 
 

@@ -12,12 +12,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aftersales.adapters.dynamodb_tickets import DynamoTicketRepository
 from aftersales.adapters.eventbridge import EventBridgePublisher
-from aftersales.adapters.model_store_s3 import S3ModelStore
+from aftersales.adapters.model_store_s3 import serving_classifier
 from aftersales.adapters.platforms import gateway_for
 from aftersales.classifier_port import StoreBackedClassifier
 from aftersales.intake.message import IntakeMessage
 from aftersales.observability import logger, metrics, tracer
-from aftersales.settings import ClassifierSettings, TicketStoreSettings
+from aftersales.settings import TicketStoreSettings
 from aftersales.triage import triage
 
 # Report every failure per item (even a whole-batch failure) so SQS retries exactly those.
@@ -32,9 +32,7 @@ def _deps() -> tuple[DynamoTicketRepository, EventBridgePublisher]:
 
 @cache
 def _classifier() -> StoreBackedClassifier:
-    settings = ClassifierSettings.from_env()
-    store = S3ModelStore(settings.model_bucket, settings.model_prefix) if settings.model_bucket else None
-    return StoreBackedClassifier(store, refresh_s=settings.model_refresh_s)
+    return serving_classifier()
 
 
 @tracer.capture_method

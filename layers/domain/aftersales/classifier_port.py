@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aftersales.classification import ClassificationResult, Classifier
 from aftersales.classification.store import ModelStore
 from aftersales.observability import logger
-from aftersales.triage import Classification, TextClassifier
+from aftersales.triage import Classification
 
 DEFAULT_REFRESH_S = 300.0
 
@@ -85,7 +85,3 @@ class StoreBackedClassifier:
 
     def __call__(self, text: str) -> Classification:
         return to_classification(self.current().classify(text))
-
-
-def default_classifier(store: ModelStore | None = None) -> TextClassifier:
-    return StoreBackedClassifier(store)

@@ -7,6 +7,8 @@ from typing import Any
 
 from aftersales.adapters.aws import client as aws_client
 from aftersales.classification.store import MANIFEST, ModelStore, artifact_name
+from aftersales.classifier_port import StoreBackedClassifier
+from aftersales.settings import ClassifierSettings
 
 
 class S3ModelStore(ModelStore):
@@ -64,3 +66,10 @@ class S3ModelStore(ModelStore):
             return None
         body: bytes = obj["Body"].read()
         return body
+
+
+def serving_classifier() -> StoreBackedClassifier:
+    """The classifier a Lambda serves: the approved model of ``MODEL_BUCKET`` if set, else the bundled one."""
+    settings = ClassifierSettings.from_env()
+    store = S3ModelStore(settings.model_bucket, settings.model_prefix) if settings.model_bucket else None
+    return StoreBackedClassifier(store, refresh_s=settings.model_refresh_s)
