@@ -34,14 +34,22 @@ def test_eval_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_train_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "train.tsv"
-    rows = ["refund\t退款什么时候到账", "refund\t钱还没退", "invoice\t发票怎么开", "invoice\t发票开错了",
-            "logistics\t快递还没到", "logistics\t物流不动了"] * 4
+    rows = [
+        "refund\t退款什么时候到账",
+        "refund\t钱还没退",
+        "invoice\t发票怎么开",
+        "invoice\t发票开错了",
+        "logistics\t快递还没到",
+        "logistics\t物流不动了",
+    ] * 4
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     corr = tmp_path / "corr.tsv"
     corr.write_text("t9\tpayment\t付款失败了\n", encoding="utf-8")
     out_dir = tmp_path / "models"
-    assert main(["train", "--data", str(data), "--corrections", str(corr), "--out", str(out_dir),
-                 "--approve-if-better"]) == 0
+    assert (
+        main(["train", "--data", str(data), "--corrections", str(corr), "--out", str(out_dir), "--approve-if-better"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "promoted=true" in out
     version = re.search(r"version=(\S+)", out).group(1)  # type: ignore[union-attr]

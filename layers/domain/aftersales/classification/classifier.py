@@ -15,8 +15,8 @@ from typing import Any
 
 from aftersales.classification import files
 from aftersales.classification.extract import Extraction, anger_score, extract
-from aftersales.classification.features import featurize
-from aftersales.classification.model import LinearModel
+from aftersales.classification.features import feature_groups
+from aftersales.classification.model import LinearModel, softmax
 from aftersales.classification.text import detect_language, normalize
 from aftersales.taxonomy import Category
 
@@ -221,14 +221,14 @@ class Classifier:
 
     # -- inference -------------------------------------------------------
     def _probs(self, text: str) -> tuple[list[float], list[str]]:
-        feats, tokens = featurize(text)
+        groups, tokens = feature_groups(text)
         if not tokens:
             # nothing to go on (empty, emoji, punctuation): a flat, low-confidence "other"
             k = len(self._categories)
             probs = [0.75 / (k - 1)] * k
             probs[self._other] = 0.25
             return probs, tokens
-        return self.model.proba(feats), tokens
+        return softmax(self.model.packed_logits(groups), self.model.temperature), tokens
 
     def predict(self, text: str) -> tuple[Category, float]:
         """Fast path (no extraction/keywords) used by bulk ``aftersales classify``."""

@@ -34,9 +34,7 @@ _BRAND_MODEL_RE = re.compile(
 _ALNUM_MODEL_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,5}-?\d{2,6}[A-Za-z]{0,3})(?![A-Za-z0-9])")
 _DATE_ISO_RE = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?!\d)")
 _DATE_MD_RE = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
-_DATE_REL_RE = re.compile(
-    r"(大前天|前天|昨天|今天|明天|后天|上周[一二三四五六日天]?|上个月|这周|本周|yesterday|today)"
-)
+_DATE_REL_RE = re.compile(r"(大前天|前天|昨天|今天|明天|后天|上周[一二三四五六日天]?|上个月|这周|本周|yesterday|today)")
 
 
 @dataclass(frozen=True, slots=True)

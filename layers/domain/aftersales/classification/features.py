@@ -33,10 +33,17 @@ def prepare(text: str) -> str:
     return s
 
 
-def featurize(text: str) -> tuple[dict[str, float], list[str]]:
-    """Return ``(features, content_tokens)`` for a normalised text."""
+def feature_groups(text: str) -> tuple[dict[float, list[str]], list[str]]:
+    """Return ``({weight: feature names}, content_tokens)`` for a normalised text.
+
+    Each name appears once, under its weight. Serving sums model rows per weight
+    group (see ``LinearModel.packed_logits``), so the groups are built here directly
+    instead of regrouping a flat dict for every ticket.
+    """
     s = prepare(text)
-    feats: dict[str, float] = {}
+    words: dict[str, float] = {}
+    firsts: dict[str, None] = {}
+    bigrams: dict[str, None] = {}
     tokens: list[str] = []
     pieces: list[str] = []
     first = True
@@ -51,12 +58,12 @@ def featurize(text: str) -> tuple[dict[str, float], list[str]]:
         name = "NOT_" + tok if negated else tok
         tokens.append(name)
         key = "w:" + name
-        if feats.get(key, 0.0) < weight:
-            feats[key] = weight
+        if words.get(key, 0.0) < weight:
+            words[key] = weight
         if first:
-            feats["f:" + name] = FIRST_WEIGHT
+            firsts["f:" + name] = None
         if prev:
-            feats["b:" + prev + "_" + name] = BIGRAM_WEIGHT
+            bigrams["b:" + prev + "_" + name] = None
         prev = name
         pieces.append("¬" if negated else tok)
     grams: list[str] = []
@@ -65,9 +72,26 @@ def featurize(text: str) -> tuple[dict[str, float], list[str]]:
         grams += ["c:" + ch for ch in chunk]
         grams += ["c:" + chunk[i : i + 2] for i in range(n - 1)]
         grams += ["c:" + chunk[i : i + 3] for i in range(n - 2)]
-    feats.update(dict.fromkeys(grams, CHAR_WEIGHT))
+    groups: dict[float, list[str]] = {1.0: []}
+    groups.setdefault(CHAR_WEIGHT, []).extend(dict.fromkeys(grams))
+    for key, weight in words.items():
+        group = groups.get(weight)
+        if group is None:
+            groups[weight] = [key]
+        else:
+            group.append(key)
+    if firsts:
+        groups.setdefault(FIRST_WEIGHT, []).extend(firsts)
+    if bigrams:
+        groups.setdefault(BIGRAM_WEIGHT, []).extend(bigrams)
     if not tokens:
-        feats["m:empty"] = 1.0
+        groups[1.0].append("m:empty")
     elif text.startswith(("用户", "商家", "顾客", "客户")):
-        feats["m:summary"] = 1.0
-    return feats, tokens
+        groups[1.0].append("m:summary")
+    return {w: names for w, names in groups.items() if names}, tokens
+
+
+def featurize(text: str) -> tuple[dict[str, float], list[str]]:
+    """Return ``(features, content_tokens)``: the groups of ``feature_groups`` as one dict."""
+    groups, tokens = feature_groups(text)
+    return {name: weight for weight, names in groups.items() for name in names}, tokens

@@ -3,16 +3,20 @@
 Why pure Python: the Lambda layer must stay small and cold starts fast, so no
 numpy/scikit-learn. Sparse SGD over a few thousand short texts trains in seconds.
 
-Weights are kept as one float32 column per class with the feature IDF folded in;
-inference sums the rows a ticket hits column-wise in C, one group per feature-weight
-family, instead of a Python loop per feature and class.
+Scoring is packed fixed-point. Each feature row (its k class weights with the IDF
+folded in, plus its squared IDF) is stored as k + 1 unsigned 32-bit fields; at first
+use the row becomes ONE Python int of 64-bit fields, so adding up the rows a ticket
+hits is a single C-level ``sum`` of ints instead of k float sums over scattered float
+objects, and the sums come back out with one ``to_bytes`` + ``memoryview.cast``. On a
+small Lambda this more than halves the scoring step; integer sums are also exact and
+order-independent, and the rounding error is about 1e-9 of the largest weight.
 
-Artifact (``aftersales-linear/2``): ``MAGIC``, a 4-byte big-endian header length, a
-JSON header (classes, bias, calibration, sizes, metadata), then raw blocks: feature
-names (newline-joined UTF-8), the k weight columns and the feature IDF (float32,
-little-endian), and the keyword IDF table (names block + float32). Loading is a few
+Artifact (``aftersales-linear/3``): ``MAGIC``, a 4-byte big-endian header length, a
+JSON header (classes, bias, fixed-point scales, calibration, sizes, metadata), then
+raw blocks: feature names (newline-joined UTF-8), the rows (uint32, little-endian,
+row-major) and the keyword IDF table (names block + float32). Loading is a few
 ``frombytes`` calls and one ``split``; no base64, no decompression, no per-weight
-objects. Version-1 artifacts (gzip'd JSON) still load.
+objects. Version-2 (float32 columns) and version-1 (gzip'd JSON) artifacts still load.
 """
 
 from __future__ import annotations
@@ -27,96 +31,155 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aftersales.classification.features import FEATURE_VERSION, featurize
+from aftersales.classification.features import FEATURE_VERSION, feature_groups, featurize
 from aftersales.classification.text import normalize
 
-ARTIFACT_FORMAT = "aftersales-linear/2"
+ARTIFACT_FORMAT = "aftersales-linear/3"
+COLUMNS_FORMAT = "aftersales-linear/2"
 LEGACY_FORMAT = "aftersales-linear/1"
-MAGIC = b"ASLM2\n"
+MAGIC = b"ASLM3\n"
+COLUMNS_MAGIC = b"ASLM2\n"
+
+_OFFSET = 1 << 31  # added to every quantised class weight so fields stay non-negative
+_FIELD_MAX = (1 << 32) - 1
+_MAX_ROWS = 1 << 32  # rows summed per group before a 64-bit field could overflow
+if array("I").itemsize != 4 or array("Q").itemsize != 8:  # pragma: no cover - exotic platforms
+    raise ImportError("packed scoring needs 32-bit 'I' and 64-bit 'Q' arrays")
 
 
-def _f32(data: bytes | memoryview = b"") -> array:
-    out = array("f")
+def _load(typecode: str, data: bytes | memoryview = b"") -> array:
+    """A little-endian block as a native array."""
+    out = array(typecode)
     out.frombytes(data)
     if sys.byteorder != "little":
         out.byteswap()
     return out
 
 
-def _f32_bytes(values: array) -> bytes:
+def _dump(values: array) -> bytes:
     if sys.byteorder == "little":
         return values.tobytes()
-    swapped = array("f", values)
+    swapped = array(values.typecode, values)
     swapped.byteswap()
     return swapped.tobytes()
 
 
+class _PackedRows(dict[int, int]):
+    """Feature row -> packed int of 64-bit fields, built on first use (about 1 µs each)."""
+
+    __slots__ = ("rows", "width")
+
+    def __init__(self, rows: array, width: int) -> None:
+        super().__init__()
+        self.rows = rows
+        self.width = width
+
+    def __missing__(self, r: int) -> int:
+        w = self.width
+        self[r] = packed = int.from_bytes(array("Q", self.rows[r * w : (r + 1) * w]).tobytes(), sys.byteorder)
+        return packed
+
+    def unpack(self, total: int) -> memoryview:
+        """The k + 1 field sums of a sum of packed rows."""
+        return memoryview(total.to_bytes(8 * self.width, sys.byteorder)).cast("Q")
+
+
 @dataclass(slots=True)
 class LinearModel:
-    """Trained weights plus everything inference needs (classes, calibration, IDF)."""
+    """Trained weights plus everything inference needs (classes, calibration, keyword IDF)."""
 
     classes: list[str]
     index: dict[str, int]  # feature name -> row number
-    columns: list[array]  # one float32 array per class: weight x feature IDF, by row number
+    rows: array  # uint32, k + 1 fields per row: see ``from_weights``
     bias: list[float]
-    fidf: array = field(default_factory=lambda: array("f"))  # per-feature IDF, by row number
+    scale: float  # class field = round(weight x feature IDF x scale) + _OFFSET
+    sq_scale: float  # last field = round(feature IDF² x sq_scale)
     temperature: float = 1.0
     idf: dict[str, float] = field(default_factory=dict)
     version: str = "unversioned"
     metrics: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
-    _rows: list[tuple[float, ...] | None] = field(default_factory=list, init=False, repr=False, compare=False)
+    _packed: _PackedRows = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._rows = [None] * len(self.fidf)
+        self._packed = _PackedRows(self.rows, len(self.classes) + 1)
 
-    def _row(self, r: int) -> tuple[float, ...]:
-        """Class weights of feature ``r``, materialised on first use (keeps loading O(1) in objects)."""
-        row = tuple([col[r] for col in self.columns])
-        self._rows[r] = row
-        return row
+    @classmethod
+    def from_weights(
+        cls,
+        classes: list[str],
+        names: Sequence[str],
+        weights: Sequence[Sequence[float]],
+        fidf: Sequence[float],
+        bias: list[float],
+        **extra: Any,
+    ) -> LinearModel:
+        """Quantise float rows (``weights[r][j]``: weight x IDF of feature r, class j)."""
+        k = len(classes)
+        wmax = max((abs(w) for row in weights for w in row), default=0.0) or 1.0
+        scale = (_OFFSET - 1) / wmax
+        fmax = max((f * f for f in fidf), default=0.0) or 1.0
+        sq_scale = _FIELD_MAX / fmax
+        rows = array("I")
+        for row, f in zip(weights, fidf, strict=True):
+            if len(row) != k:
+                raise ValueError("a weight row does not have one weight per class")
+            rows.extend([round(w * scale) + _OFFSET for w in row])
+            rows.append(min(round(f * f * sq_scale), _FIELD_MAX))
+        index = dict(zip(names, range(len(names)), strict=True))
+        return cls(classes=classes, index=index, rows=rows, bias=bias, scale=scale, sq_scale=sq_scale, **extra)
+
+    def weights(self, name: str) -> list[float] | None:
+        """De-quantised class weights (IDF folded in) of one feature, for inspection."""
+        r = self.index.get(name)
+        if r is None:
+            return None
+        w = len(self.classes) + 1
+        return [(q - _OFFSET) / self.scale for q in self.rows[r * w : r * w + w - 1]]
 
     def logits(self, feats: dict[str, float]) -> list[float]:
-        """Raw class scores for a feature dict (the IDF-weighted vector is L2-normalised).
-
-        Hits are grouped by feature value (a handful of family weights), each group's
-        rows are summed column-wise in C (``zip(*rows)``), then scaled once.
-        """
-        index = self.index
-        fidf = self.fidf
-        rows = self._rows
-        unit: list[tuple[float, ...]] = []  # value 1.0, by far the commonest (words, char n-grams)
-        groups: dict[float, list[tuple[float, ...]]] = {1.0: unit}
-        sq = 0.0
+        """Raw class scores for a flat feature dict (see ``packed_logits``)."""
+        groups: dict[float, list[str]] = {}
         for name, value in feats.items():
-            r = index.get(name)
-            if r is None:
+            groups.setdefault(value, []).append(name)
+        return self.packed_logits(groups)
+
+    def packed_logits(self, groups: dict[float, list[str]]) -> list[float]:
+        """Class scores of the L2-normalised, IDF-weighted vector of ``{weight: names}``.
+
+        Each group's rows are summed as packed ints, unpacked once, and scaled by the
+        group's weight; the norm comes from the squared-IDF field of the same sums.
+        """
+        get = self.index.get
+        packed = self._packed
+        row = packed.__getitem__
+        k = len(self.classes)
+        acc = [0.0] * (k + 1)
+        offset = 0.0
+        sq = 0.0
+        for value, names in groups.items():
+            rs = [r for r in map(get, names) if r is not None]
+            if not rs:
                 continue
-            v = value * fidf[r]
-            sq += v * v
-            if value == 1.0:
-                unit.append(rows[r] or self._row(r))
-                continue
-            group = groups.get(value)
-            if group is None:
-                groups[value] = [rows[r] or self._row(r)]
-            else:
-                group.append(rows[r] or self._row(r))
-        if not unit:
-            del groups[1.0]
-        scores = list(self.bias)
-        if not groups or sq <= 0.0:
-            return scores
-        inv = 1.0 / math.sqrt(sq)
-        for value, group in groups.items():
-            scale = value * inv
-            scores = [a + scale * b for a, b in zip(scores, map(sum, zip(*group, strict=True)), strict=True)]
-        return scores
+            if len(rs) >= _MAX_ROWS:  # pragma: no cover - texts are truncated long before this
+                raise ValueError("too many features in one group")
+            fields = packed.unpack(sum(map(row, rs)))
+            sq += value * value * fields[k]
+            offset += value * len(rs) * _OFFSET
+            acc = [a + value * f for a, f in zip(acc, fields, strict=True)]
+        if sq <= 0.0:
+            return list(self.bias)
+        inv = 1.0 / (math.sqrt(sq / self.sq_scale) * self.scale)
+        return [b + inv * (a - offset) for b, a in zip(self.bias, acc, strict=False)]
 
     def proba(self, feats: dict[str, float]) -> list[float]:
         """Temperature-calibrated class probabilities."""
         return softmax(self.logits(feats), self.temperature)
+
+    def proba_text(self, text: str) -> list[float]:
+        """Class probabilities of a normalised text."""
+        return softmax(self.packed_logits(feature_groups(text)[0]), self.temperature)
 
     # -- serialisation -------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -124,10 +187,9 @@ class LinearModel:
         idf_names = sorted(self.idf)
         blocks = [
             "\n".join(names).encode("utf-8"),
-            *(_f32_bytes(col) for col in self.columns),
-            _f32_bytes(self.fidf),
+            _dump(self.rows),
             "\n".join(idf_names).encode("utf-8"),
-            _f32_bytes(array("f", (self.idf[t] for t in idf_names))),
+            _dump(array("f", (self.idf[t] for t in idf_names))),
         ]
         header = {
             "format": ARTIFACT_FORMAT,
@@ -135,6 +197,8 @@ class LinearModel:
             "version": self.version,
             "classes": self.classes,
             "bias": [round(b, 6) for b in self.bias],
+            "scale": self.scale,
+            "sq_scale": self.sq_scale,
             "temperature": self.temperature,
             "n_features": len(names),
             "n_idf": len(idf_names),
@@ -147,46 +211,91 @@ class LinearModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LinearModel:
-        if not data.startswith(MAGIC):
-            return cls._from_legacy(data)
+        if data.startswith(MAGIC):
+            return cls._from_packed(data)
+        if data.startswith(COLUMNS_MAGIC):
+            return cls._from_columns(data)
+        return cls._from_legacy(data)
+
+    @staticmethod
+    def _blocks(data: bytes, magic: bytes, count: int | None) -> tuple[dict[str, Any], list[memoryview]]:
+        """Header and raw blocks; ``count`` is the expected number of blocks (None: k + 4)."""
         try:
-            (size,) = struct.unpack_from(">I", data, len(MAGIC))
-            start = len(MAGIC) + 4
+            (size,) = struct.unpack_from(">I", data, len(magic))
+            start = len(magic) + 4
             header: dict[str, Any] = json.loads(data[start : start + size])
         except (struct.error, ValueError) as exc:
             raise ValueError(f"corrupt artifact header: {exc}") from exc
         _check_header(header)
-        classes = list(header["classes"])
-        k = len(classes)
-        sizes = list(header["blocks"])
+        sizes = list(header.get("blocks", []))
         view = memoryview(data)[start + size :]
-        if len(sizes) != k + 4 or sum(sizes) != len(view):
+        expected = count if count is not None else len(header.get("classes", [])) + 4
+        if len(sizes) != expected or sum(sizes) != len(view):
             raise ValueError("corrupt artifact: block sizes do not match the file")
         parts: list[memoryview] = []
         for n in sizes:
             parts.append(view[:n])
             view = view[n:]
-        names = bytes(parts[0]).decode("utf-8").split("\n") if sizes[0] else []
-        columns = [_f32(part) for part in parts[1 : k + 1]]
-        fidf = _f32(parts[k + 1])
-        idf_names = bytes(parts[k + 2]).decode("utf-8").split("\n") if sizes[k + 2] else []
-        idf_values = _f32(parts[k + 3])
-        n = len(names)
-        if n != header["n_features"] or len(fidf) != n or any(len(c) != n for c in columns):
-            raise ValueError("corrupt artifact: weight columns do not match the feature list")
+        return header, parts
+
+    @staticmethod
+    def _names(part: memoryview) -> list[str]:
+        return bytes(part).decode("utf-8").split("\n") if len(part) else []
+
+    @staticmethod
+    def _extra(header: dict[str, Any], idf: dict[str, float]) -> dict[str, Any]:
+        return {
+            "temperature": float(header.get("temperature", 1.0)),
+            "idf": idf,
+            "version": str(header.get("version", "unversioned")),
+            "metrics": dict(header.get("metrics", {})),
+            "meta": dict(header.get("meta", {})),
+        }
+
+    @classmethod
+    def _keyword_idf(cls, names: memoryview, values: memoryview) -> dict[str, float]:
+        idf_names = cls._names(names)
+        idf_values = _load("f", values)
         if len(idf_names) != len(idf_values):
             raise ValueError("corrupt artifact: keyword IDF table is inconsistent")
+        return dict(zip(idf_names, idf_values, strict=True))
+
+    @classmethod
+    def _from_packed(cls, data: bytes) -> LinearModel:
+        header, parts = cls._blocks(data, MAGIC, 4)
+        classes = list(header["classes"])
+        names = cls._names(parts[0])
+        rows = _load("I", parts[1])
+        n = len(names)
+        if n != header["n_features"] or len(rows) != n * (len(classes) + 1):
+            raise ValueError("corrupt artifact: weight rows do not match the feature list")
         return cls(
             classes=classes,
             index=dict(zip(names, range(n), strict=True)),
-            columns=columns,
+            rows=rows,
             bias=[float(b) for b in header["bias"]],
-            fidf=fidf,
-            temperature=float(header.get("temperature", 1.0)),
-            idf=dict(zip(idf_names, idf_values, strict=True)),
-            version=str(header.get("version", "unversioned")),
-            metrics=dict(header.get("metrics", {})),
-            meta=dict(header.get("meta", {})),
+            scale=float(header["scale"]),
+            sq_scale=float(header["sq_scale"]),
+            **cls._extra(header, cls._keyword_idf(parts[2], parts[3])),
+        )
+
+    @classmethod
+    def _from_columns(cls, data: bytes) -> LinearModel:
+        """Version-2 artifacts: one float32 column per class, plus the feature IDF."""
+        header, parts = cls._blocks(data, COLUMNS_MAGIC, None)
+        k = len(header["classes"])
+        names = cls._names(parts[0])
+        columns = [_load("f", part) for part in parts[1 : k + 1]]
+        fidf = _load("f", parts[k + 1])
+        if len(names) != header["n_features"] or len(fidf) != len(names) or any(len(c) != len(names) for c in columns):
+            raise ValueError("corrupt artifact: weight columns do not match the feature list")
+        return cls.from_weights(
+            list(header["classes"]),
+            names,
+            list(zip(*columns, strict=True)) if columns else [[] for _ in names],
+            fidf,
+            [float(b) for b in header["bias"]],
+            **cls._extra(header, cls._keyword_idf(parts[k + 2], parts[k + 3])),
         )
 
     @classmethod
@@ -207,28 +316,19 @@ class LinearModel:
         _check_header(payload)
         classes = list(payload["classes"])
         k = len(classes)
-        rows = _f32(base64.b64decode(payload["weights"]))
+        flat = _load("f", base64.b64decode(payload["weights"]))
         names = payload["features"].split("\n") if payload["features"] else []
-        fidf = _f32(base64.b64decode(payload["feature_idf"]))
-        if len(rows) != len(names) * k or len(fidf) != len(names):
+        fidf = _load("f", base64.b64decode(payload["feature_idf"]))
+        if len(flat) != len(names) * k or len(fidf) != len(names):
             raise ValueError("corrupt artifact: weight matrix does not match feature list")
-        columns = [array("f", (w * f for w, f in zip(rows[j::k], fidf, strict=True))) for j in range(k)]
-        return cls(
-            classes=classes,
-            index=dict(zip(names, range(len(names)), strict=True)),
-            columns=columns,
-            bias=list(payload["bias"]),
-            fidf=fidf,
-            temperature=float(payload.get("temperature", 1.0)),
-            idf=dict(payload.get("idf", {})),
-            version=str(payload.get("version", "unversioned")),
-            metrics=dict(payload.get("metrics", {})),
-            meta=dict(payload.get("meta", {})),
+        weights = [[w * fidf[r] for w in flat[r * k : (r + 1) * k]] for r in range(len(names))]
+        return cls.from_weights(
+            classes, names, weights, fidf, list(payload["bias"]), **cls._extra(payload, dict(payload.get("idf", {})))
         )
 
 
 def _check_header(header: dict[str, Any]) -> None:
-    if header.get("format") not in (ARTIFACT_FORMAT, LEGACY_FORMAT):
+    if header.get("format") not in (ARTIFACT_FORMAT, COLUMNS_FORMAT, LEGACY_FORMAT):
         raise ValueError(f"unsupported artifact format {header.get('format')!r}")
     if header.get("feature_version") != FEATURE_VERSION:
         raise ValueError(
@@ -329,11 +429,15 @@ def train_model(
                 for j in active:
                     row[j] = row[j] * decay - g[j] * v
     kept = [f for f in sorted(W) if max(abs(x) for x in W[f]) >= cfg.prune]
-    index = {f: i for i, f in enumerate(kept)}
-    idf_rows = array("f", (fidf[f] for f in kept))
-    columns = [array("f", (W[f][j] * fidf[f] for f in kept)) for j in range(k)]
     idf = {t: round(math.log((n + 1) / (c + 1)) + 1.0, 3) for t, c in tok_df.items() if c >= cfg.min_count}
-    model = LinearModel(classes=classes, index=index, columns=columns, bias=bias, fidf=idf_rows, idf=idf)
+    model = LinearModel.from_weights(
+        classes,
+        kept,
+        [[w * fidf[f] for w in W[f]] for f in kept],
+        [fidf[f] for f in kept],
+        bias,
+        idf=idf,
+    )
     model.meta = {"n_train": n, "config": asdict(cfg)}
     if calibration:
         model.temperature = fit_temperature(model, calibration)
@@ -343,7 +447,7 @@ def train_model(
 def fit_temperature(model: LinearModel, examples: Sequence[tuple[str, str]]) -> float:
     """Grid-search the softmax temperature minimising NLL on held-out examples."""
     cidx = {c: i for i, c in enumerate(model.classes)}
-    logits = [(model.logits(featurize(normalize(t))[0]), cidx[y]) for y, t in examples if y in cidx]
+    logits = [(model.packed_logits(feature_groups(normalize(t))[0]), cidx[y]) for y, t in examples if y in cidx]
     if not logits:
         return 1.0
     best_t, best_nll = 1.0, float("inf")

@@ -10,6 +10,7 @@ the same tokenizer so ``jieba.analyse`` and other callers share it.
 from __future__ import annotations
 
 import marshal
+import math
 import re
 import sys
 import threading
@@ -42,9 +43,7 @@ NEGATORS = frozenset(
         "非",
     }
 )
-CONTRAST = frozenset(
-    {"但", "但是", "可是", "就是", "不过", "然而", "只是", "结果", "却", "可", "but", "however"}
-)
+CONTRAST = frozenset({"但", "但是", "可是", "就是", "不过", "然而", "只是", "结果", "却", "可", "but", "however"})
 #: Clause boundaries stop negation scope.
 BOUNDARY_RE = re.compile(r"[，,。.!！?？;；、\n~～…]")
 _BOUNDARY_CHARS = frozenset("，,。.!！?？;；、\n~～… ")
@@ -67,6 +66,74 @@ def _import_jieba() -> Any:
             del sys.modules["pkg_resources"]
     jieba.setLogLevel(60)
     return jieba
+
+
+class _LogProb(dict[str, float]):
+    """Word -> jieba's route score ``log(freq or 1) - log(total)``, computed once per word."""
+
+    __slots__ = ("freq", "logtotal")
+
+    def __init__(self, freq: dict[str, int], total: int) -> None:
+        super().__init__()
+        self.freq = freq
+        self.logtotal = math.log(total)
+
+    def __missing__(self, word: str) -> float:
+        self[word] = score = math.log(self.freq.get(word) or 1) - self.logtotal
+        return score
+
+
+def _tokenizer_class(jieba: Any) -> Any:
+    """``jieba.Tokenizer`` with its two hot loops specialised; segmentation is unchanged.
+
+    ``get_DAG`` does one dictionary probe per prefix instead of two, and ``calc`` reads
+    cached log-probabilities instead of calling ``log`` for every DAG edge (the same
+    floating-point expression, so the same route). Together they are most of ``cut``.
+    """
+
+    class Tokenizer(jieba.Tokenizer):
+        _logprob: _LogProb | None = None
+
+        def get_DAG(self, sentence: str) -> dict[int, list[int]]:
+            get = self.FREQ.get
+            n = len(sentence)
+            dag: dict[int, list[int]] = {}
+            for k in range(n):
+                ends: list[int] = []
+                i = k
+                frag = sentence[k]
+                while True:
+                    f = get(frag)
+                    if f is None:
+                        break
+                    if f:
+                        ends.append(i)
+                    i += 1
+                    if i >= n:
+                        break
+                    frag = sentence[k : i + 1]
+                dag[k] = ends or [k]
+            return dag
+
+        def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict[int, Any]) -> None:
+            n = len(sentence)
+            route[n] = (0, 0)
+            logprob = self._logprob
+            if logprob is None:
+                logprob = self._logprob = _LogProb(self.FREQ, self.total)
+            for idx in range(n - 1, -1, -1):
+                ends = DAG[idx]
+                if len(ends) == 1:
+                    x = ends[0]
+                    route[idx] = (logprob[sentence[idx : x + 1]] + route[x + 1][0], x)
+                else:
+                    route[idx] = max([(logprob[sentence[idx : x + 1]] + route[x + 1][0], x) for x in ends])
+
+        def add_word(self, *args: Any, **kwargs: Any) -> None:
+            super().add_word(*args, **kwargs)
+            self._logprob = None  # frequencies and the total changed
+
+    return Tokenizer
 
 
 def build_prefix_dict(min_freq: int = MIN_BASE_FREQ) -> tuple[dict[str, int], int]:
@@ -108,7 +175,7 @@ def get_tokenizer() -> Any:
         if _tokenizer is not None:
             return _tokenizer
         jieba = _import_jieba()
-        tk = jieba.Tokenizer()
+        tk = _tokenizer_class(jieba)()
         try:
             data = files.read_bytes(CACHE_NAME)
             tk.FREQ, tk.total = marshal.loads(data)

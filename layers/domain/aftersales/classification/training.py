@@ -127,12 +127,11 @@ def evaluate(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] | 
 
 
 def evaluate_model(model: LinearModel, examples: Sequence[tuple[str, str]]) -> Report:
-    from aftersales.classification.features import featurize
     from aftersales.classification.text import normalize
 
     preds = []
     for _, text in examples:
-        probs = model.proba(featurize(normalize(text))[0])
+        probs = model.proba_text(normalize(text))
         preds.append(model.classes[max(range(len(probs)), key=probs.__getitem__)])
     return evaluate([y for y, _ in examples], preds)
 
@@ -169,9 +168,7 @@ def train_artifact(
     return model
 
 
-def should_promote(
-    candidate: dict[str, float], current: dict[str, float] | None, tolerance: float = 0.0
-) -> bool:
+def should_promote(candidate: dict[str, float], current: dict[str, float] | None, tolerance: float = 0.0) -> bool:
     """Promote a new model only if its eval macro-F1 is not worse than the current one's."""
     if not current or "eval_macro_f1" not in current:
         return True
