@@ -83,23 +83,36 @@ class _LogProb(dict[str, float]):
         return score
 
 
-def _tokenizer_class(jieba: Any) -> Any:
-    """``jieba.Tokenizer`` with its two hot loops specialised; segmentation is unchanged.
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
-    ``get_DAG`` does one dictionary probe per prefix instead of two, and ``calc`` reads
-    cached log-probabilities instead of calling ``log`` for every DAG edge (the same
-    floating-point expression, so the same route). Together they are most of ``cut``.
+
+def _tokenizer_class(jieba: Any) -> Any:
+    """``jieba.Tokenizer`` whose precise, no-HMM block cut is one fused loop.
+
+    jieba builds the word DAG, then walks it again for the best route calling ``log``
+    for every edge, then a third time to emit words. Here the route is computed
+    right-to-left while the DAG is probed (one dictionary probe per prefix) from
+    cached log-probabilities: the same expression jieba evaluates and the same
+    tie-break (larger end wins), so the same words (a test compares with stock jieba).
+    It is most of ``cut``'s time. The override relies on jieba's private method name;
+    if that ever changes, jieba's own implementation simply runs.
     """
 
     class Tokenizer(jieba.Tokenizer):
         _logprob: _LogProb | None = None
 
-        def get_DAG(self, sentence: str) -> dict[int, list[int]]:
+        def __cut_DAG_NO_HMM(self, sentence: str) -> Iterator[str]:
+            logprob = self._logprob
+            if logprob is None:
+                logprob = self._logprob = _LogProb(self.FREQ, self.total)
             get = self.FREQ.get
             n = len(sentence)
-            dag: dict[int, list[int]] = {}
-            for k in range(n):
-                ends: list[int] = []
+            score = [0.0] * (n + 1)
+            end = list(range(n + 1))
+            for k in range(n - 1, -1, -1):
+                best = -math.inf
+                best_end = k
+                found = False
                 i = k
                 frag = sentence[k]
                 while True:
@@ -107,27 +120,32 @@ def _tokenizer_class(jieba: Any) -> Any:
                     if f is None:
                         break
                     if f:
-                        ends.append(i)
+                        s = logprob[frag] + score[i + 1]
+                        if s >= best:
+                            best, best_end, found = s, i, True
                     i += 1
                     if i >= n:
                         break
                     frag = sentence[k : i + 1]
-                dag[k] = ends or [k]
-            return dag
-
-        def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict[int, Any]) -> None:
-            n = len(sentence)
-            route[n] = (0, 0)
-            logprob = self._logprob
-            if logprob is None:
-                logprob = self._logprob = _LogProb(self.FREQ, self.total)
-            for idx in range(n - 1, -1, -1):
-                ends = DAG[idx]
-                if len(ends) == 1:
-                    x = ends[0]
-                    route[idx] = (logprob[sentence[idx : x + 1]] + route[x + 1][0], x)
+                if not found:
+                    best = logprob[sentence[k]] + score[k + 1]
+                score[k] = best
+                end[k] = best_end
+            x = 0
+            buf = ""
+            while x < n:
+                y = end[x] + 1
+                word = sentence[x:y]
+                if y - x == 1 and word in _ASCII_ALNUM:
+                    buf += word
                 else:
-                    route[idx] = max([(logprob[sentence[idx : x + 1]] + route[x + 1][0], x) for x in ends])
+                    if buf:
+                        yield buf
+                        buf = ""
+                    yield word
+                x = y
+            if buf:
+                yield buf
 
         def add_word(self, *args: Any, **kwargs: Any) -> None:
             super().add_word(*args, **kwargs)
