@@ -140,3 +140,20 @@ def test_fused_jieba_cut_segments_like_stock_jieba() -> None:
     ]
     for text in samples:
         assert list(fast.cut(text, HMM=False)) == list(stock.cut(text, HMM=False))
+
+
+def test_jieba_hmm_tables_load_only_when_used() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from aftersales.classification import classify\n"
+        "classify('快递到了箱子压扁了')\n"
+        "assert 'jieba.finalseg.prob_emit' not in sys.modules, 'HMM tables loaded at start'\n"
+        "from aftersales.classification.segment import get_tokenizer\n"
+        "words = list(get_tokenizer().cut('小明硕士毕业于中国科学院计算所', HMM=True))\n"
+        "assert 'jieba.finalseg.prob_emit' in sys.modules and '小明' in words, words\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
