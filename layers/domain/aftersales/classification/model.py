@@ -358,7 +358,7 @@ def softmax(scores: Sequence[float], temperature: float = 1.0) -> list[float]:
 class TrainConfig:
     """Hyper-parameters; defaults were picked on a held-out slice of the training data."""
 
-    epochs: int = 6
+    epochs: int = 9  # 6 -> 9 lifted held-out accuracy 0.933 -> 0.936 (2026-12-01)
     learning_rate: float = 0.5
     l2: float = 1e-5
     min_count: int = 2
