@@ -75,11 +75,7 @@ def feature_groups(text: str) -> tuple[dict[float, list[str]], list[str]]:
     groups: dict[float, list[str]] = {1.0: []}
     groups.setdefault(CHAR_WEIGHT, []).extend(dict.fromkeys(grams))
     for key, weight in words.items():
-        group = groups.get(weight)
-        if group is None:
-            groups[weight] = [key]
-        else:
-            group.append(key)
+        groups.setdefault(weight, []).append(key)
     if firsts:
         groups.setdefault(FIRST_WEIGHT, []).extend(firsts)
     if bigrams:

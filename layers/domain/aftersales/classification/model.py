@@ -92,7 +92,7 @@ class LinearModel:
 
     classes: list[str]
     index: dict[str, int]  # feature name -> row number
-    rows: array  # uint32 (24 bits used), k + 1 fields per row: see ``from_weights``
+    rows: bytes  # little-endian uint32 (24 bits used), k + 1 fields per row: see ``from_weights``
     bias: list[float]
     scale: float  # class field = round(weight x feature IDF x scale) + _OFFSET
     sq_scale: float  # last field = round(feature IDF² x sq_scale)
@@ -105,7 +105,7 @@ class LinearModel:
     _packed: _PackedRows = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._packed = _PackedRows(_dump(self.rows), len(self.classes) + 1)
+        self._packed = _PackedRows(self.rows, len(self.classes) + 1)
 
     @classmethod
     def from_weights(
@@ -130,7 +130,7 @@ class LinearModel:
             rows.extend([round(w * scale) + _OFFSET for w in row])
             rows.append(min(round(f * f * sq_scale), _FIELD_MAX))
         index = dict(zip(names, range(len(names)), strict=True))
-        return cls(classes=classes, index=index, rows=rows, bias=bias, scale=scale, sq_scale=sq_scale, **extra)
+        return cls(classes=classes, index=index, rows=_dump(rows), bias=bias, scale=scale, sq_scale=sq_scale, **extra)
 
     def weights(self, name: str) -> list[float] | None:
         """De-quantised class weights (IDF folded in) of one feature, for inspection."""
@@ -138,7 +138,7 @@ class LinearModel:
         if r is None:
             return None
         w = len(self.classes) + 1
-        return [(q - _OFFSET) / self.scale for q in self.rows[r * w : r * w + w - 1]]
+        return [(q - _OFFSET) / self.scale for q in _load("I", self.rows[4 * r * w : 4 * (r * w + w - 1)])]
 
     def logits(self, feats: dict[str, float]) -> list[float]:
         """Raw class scores for a flat feature dict (see ``packed_logits``)."""
@@ -194,7 +194,7 @@ class LinearModel:
         idf_names = sorted(self.idf)
         blocks = [
             "\n".join(names).encode("utf-8"),
-            _dump(self.rows),
+            self.rows,
             "\n".join(idf_names).encode("utf-8"),
             _dump(array("f", (self.idf[t] for t in idf_names))),
         ]
@@ -275,9 +275,9 @@ class LinearModel:
             raise ValueError(f"unsupported packed layout: field_bits={header.get('field_bits')!r}")
         classes = list(header["classes"])
         names = cls._names(parts[0])
-        rows = _load("I", parts[1])
+        rows = bytes(parts[1])
         n = len(names)
-        if n != header["n_features"] or len(rows) != n * (len(classes) + 1):
+        if n != header["n_features"] or len(rows) != 4 * n * (len(classes) + 1):
             raise ValueError("corrupt artifact: weight rows do not match the feature list")
         return cls(
             classes=classes,
