@@ -81,6 +81,17 @@ def _thread_entry(message: IntakeMessage, merged_from: Any = None) -> TicketMess
     )
 
 
+def _classification_fields(result: Classification) -> dict[str, Any]:
+    """The ticket fields a classification sets (new tickets and late-arriving text alike)."""
+    return {
+        "category": result.category,
+        "category_confidence": round(result.confidence, 4),
+        "tags": list(result.tags),
+        "needs_review": result.needs_review,
+        "language": result.language,
+    }
+
+
 def _classified_entry(result: Classification, at: datetime) -> HistoryEntry:
     """What the model saw, kept on the timeline (audit, corrections, model comparisons)."""
     detail = {"category": result.category.value, "confidence": round(result.confidence, 4), **result.details}
@@ -101,16 +112,12 @@ def build_ticket(message: IntakeMessage, classify: TextClassifier, incomplete: b
         order_amount_fen=message.order_amount_fen,
         subject=message.subject,
         text=message.text,
-        language=result.language,
         attachments=message.attachments,
         aftersale_status=message.aftersale_status,
         aftersale_updated_at=message.occurred_at if message.aftersale_status else None,
         incomplete=incomplete,
         messages=[_thread_entry(message)] if message.text else [],
-        category=result.category,
-        category_confidence=round(result.confidence, 4),
-        tags=list(result.tags),
-        needs_review=result.needs_review,
+        **_classification_fields(result),
         created_at=message.received_at,
         updated_at=message.received_at,
         history=[
@@ -411,14 +418,7 @@ def complete(ticket: Ticket, gateways: GatewayLookup, classify: TextClassifier) 
     history = [*ticket.history, HistoryEntry(action="enriched", detail={"retried": True})]
     if enriched.text and not ticket.text:
         result = classify(enriched.text)
-        update.update(
-            text=enriched.text,
-            category=result.category,
-            category_confidence=round(result.confidence, 4),
-            tags=list(result.tags),
-            needs_review=result.needs_review,
-            language=result.language,
-        )
+        update.update(text=enriched.text, **_classification_fields(result))
         history.append(_classified_entry(result, utcnow()))
     update["history"] = history
     return ticket.model_copy(update=update)
