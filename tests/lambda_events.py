@@ -47,6 +47,11 @@ def http_event(
     }
 
 
+def post_json(path: str, payload: Any) -> dict[str, Any]:
+    """An API ``POST`` with a JSON body, as the SPA sends it."""
+    return http_event("POST", path, json.dumps(payload), {"content-type": "application/json"})
+
+
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     return {
         "Records": [

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from aftersales.intake.signing import sign
-from lambda_events import FakeContext, http_event, json_body, sqs_event
+from lambda_events import FakeContext, http_event, json_body, post_json, sqs_event
 
 pytestmark = pytest.mark.integration
 
@@ -90,12 +90,7 @@ def test_a_correction_is_learnt_by_the_next_retrain_and_served_to_triage(aws_env
     assert set(classified["detail"]) >= {"alternatives", "anger", "keywords", "entities"}
 
     fixed = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{before['id']}/category",
-            json.dumps({"category": "size_mismatch"}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{before['id']}/category", {"category": "size_mismatch"}),
         FakeContext(),
     )
     assert fixed["statusCode"] == 200

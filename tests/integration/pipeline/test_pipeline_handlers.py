@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from aftersales.intake.signing import sign
-from lambda_events import FakeContext, http_event, json_body, sqs_event
+from lambda_events import FakeContext, http_event, json_body, post_json, sqs_event
 
 pytestmark = pytest.mark.integration
 
@@ -63,32 +63,17 @@ def test_signed_intake_becomes_a_ticket_visible_in_the_api(aws_env: dict[str, st
 
     # Optimistic locking through the API: a stale version is a 409 with a JSON body.
     ok = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{ticket_id}/status",
-            json.dumps({"status": "assigned", "expected_version": 1}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{ticket_id}/status", {"status": "assigned", "expected_version": 1}),
         FakeContext(),
     )
     assert ok["statusCode"] == 200 and json_body(ok)["version"] == 2
     stale = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{ticket_id}/status",
-            json.dumps({"status": "resolved", "expected_version": 1}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{ticket_id}/status", {"status": "resolved", "expected_version": 1}),
         FakeContext(),
     )
     assert stale["statusCode"] == 409 and json_body(stale)["error"] == "concurrent_update"
     illegal = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{ticket_id}/status",
-            json.dumps({"status": "new"}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{ticket_id}/status", {"status": "new"}),
         FakeContext(),
     )
     assert illegal["statusCode"] == 409 and json_body(illegal)["error"] == "illegal_transition"
@@ -147,22 +132,12 @@ def test_a_category_correction_through_the_api_is_stored_for_training(aws_env: d
     ticket_id = json_body(accepted)["ticket_id"]
     triage(sqs_event(_drain(aws_env["INTAKE_QUEUE_URL"]), "arn:aws:sqs:us-east-1:123456789012:intake"), FakeContext())
     fixed = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{ticket_id}/category",
-            json.dumps({"category": "logistics"}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{ticket_id}/category", {"category": "logistics"}),
         FakeContext(),
     )
     assert fixed["statusCode"] == 200 and json_body(fixed)["category"] == "logistics"
     bad = api(
-        http_event(
-            "POST",
-            f"/v1/tickets/{ticket_id}/category",
-            json.dumps({"category": "nonsense"}),
-            {"content-type": "application/json"},
-        ),
+        post_json(f"/v1/tickets/{ticket_id}/category", {"category": "nonsense"}),
         FakeContext(),
     )
     assert bad["statusCode"] == 422
