@@ -52,6 +52,22 @@ def test_negation_changes_features() -> None:
     assert "w:尺码" not in feats
 
 
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("用了半年不怎么耐用", "NOT_耐用"),
+        ("水果不算新鲜", "NOT_新鲜"),
+        ("没有想象的好", "NOT_好"),
+        ("不是很满意", "NOT_满意"),
+    ],
+)
+def test_softened_negation_and_degree_words(text: str, negated: str) -> None:
+    from aftersales.classification.features import featurize
+
+    _, tokens = featurize(text)
+    assert negated in tokens
+
+
 def test_contrast_clause_weighs_more() -> None:
     from aftersales.classification.features import featurize
 

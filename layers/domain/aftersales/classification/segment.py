@@ -41,8 +41,19 @@ NEGATORS = frozenset(
         "并非",
         "不要",
         "非",
+        # softened negation, common in mild reviews (不怎么耐用, 不算新鲜, 不够甜)
+        "不怎么",
+        "不算",
+        "不够",
+        "不太",
+        "不大",
+        "没那么",
+        "不咋",
     }
 )
+#: Degree words and particles inside a negation scope: marked, but they do not use up
+#: the scope (没有想象的好 → NOT_想象 NOT_的 NOT_好).
+SCOPE_TRANSPARENT = frozenset({"的", "得", "地", "很", "太", "那么", "这么", "怎么", "是", "特别", "非常", "十分"})
 CONTRAST = frozenset({"但", "但是", "可是", "就是", "不过", "然而", "只是", "结果", "却", "可", "but", "however"})
 #: Clause boundaries stop negation scope.
 BOUNDARY_RE = re.compile(r"[，,。.!！?？;；、\n~～…]")
@@ -253,7 +264,8 @@ def mark(tokens: list[str]) -> Iterator[tuple[str, float, bool]]:
     """Yield ``(token, weight, negated)`` applying negation scope and contrast emphasis.
 
     Negation: up to two content tokens after a negator in the same clause become
-    ``NOT_<tok>`` (没坏 → NOT_坏, 不是尺码问题 → NOT_尺码 NOT_问题).
+    ``NOT_<tok>`` (没坏 → NOT_坏, 不是尺码问题 → NOT_尺码 NOT_问题); degree words and
+    particles in between are marked without counting.
     Contrast: tokens after 但/但是/可是/就是… weigh 2x while earlier ones drop to
     0.7 — the clause after "but" usually carries the customer's point.
     """
@@ -276,7 +288,8 @@ def mark(tokens: list[str]) -> Iterator[tuple[str, float, bool]]:
             continue
         weight = 2.0 if contrast else 1.0
         if neg_left > 0:
-            neg_left -= 1
+            if low not in SCOPE_TRANSPARENT:
+                neg_left -= 1
             yield low, weight, True
         else:
             yield low, weight, False
