@@ -10,7 +10,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aftersales.adapters.dynamodb_corrections import DynamoCorrectionStore
 from aftersales.adapters.model_store_s3 import S3ModelStore
 from aftersales.classification.retrain import retrain
-from aftersales.classification.training import default_training_files, load_training_set
+from aftersales.classification.training import (
+    default_training_dir,
+    default_training_files,
+    load_augmenter,
+    load_training_set,
+)
 from aftersales.observability import logger, metrics, tracer
 from aftersales.settings import RetrainSettings
 
@@ -18,11 +23,16 @@ from aftersales.settings import RetrainSettings
 BUNDLED_TRAINING_DIR = Path(__file__).resolve().parent / "data" / "training"
 
 
-def training_files(settings: RetrainSettings) -> list[Path]:
+def training_dir(settings: RetrainSettings) -> Path | None:
     for folder in (settings.training_dir, BUNDLED_TRAINING_DIR):
         if folder and Path(folder).is_dir():
-            return sorted(Path(folder).glob("*.tsv"))
-    return default_training_files()
+            return Path(folder)
+    return default_training_dir()
+
+
+def training_files(settings: RetrainSettings) -> list[Path]:
+    folder = training_dir(settings)
+    return sorted(folder.glob("*.tsv")) if folder else default_training_files()
 
 
 @logger.inject_lambda_context
@@ -32,7 +42,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = RetrainSettings.from_env()
     base = load_training_set(training_files(settings))
     corrections = DynamoCorrectionStore(settings.tickets_table).list_all()
-    outcome = retrain(base, corrections, S3ModelStore(settings.model_bucket, settings.model_prefix))
+    store = S3ModelStore(settings.model_bucket, settings.model_prefix)
+    outcome = retrain(base, corrections, store, augment=load_augmenter(training_dir(settings)))
     metrics.add_metric(name="ClassifierRetrained", unit="Count", value=1)
     if outcome.promoted:
         metrics.add_metric(name="ClassifierPromoted", unit="Count", value=1)

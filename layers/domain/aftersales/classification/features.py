@@ -12,7 +12,7 @@ import re
 
 from aftersales.classification.segment import cut, mark
 
-FEATURE_VERSION = "f4"
+FEATURE_VERSION = "f5"
 
 _LONG_DIGITS_RE = re.compile(r"\d{6,}")
 _MASK_RE = re.compile(r"\[[^\[\]]{1,10}\]")

@@ -378,9 +378,13 @@ def train_model(
     classes: Sequence[str],
     config: TrainConfig | None = None,
     calibration: Sequence[tuple[str, str]] = (),
+    extra: Sequence[tuple[str, str]] = (),
 ) -> LinearModel:
     """Fit multinomial LR with SGD; ``examples`` are ``(label, text)`` pairs.
 
+    ``extra`` examples (augmented copies) are trained on but do not shape the
+    vocabulary, IDF or keyword table: a copy would otherwise lift every once-seen
+    feature over ``min_count`` and double the artifact.
     When ``calibration`` examples are given, a softmax temperature is fitted on
     them (minimum NLL) so ``confidence`` behaves like a probability.
     """
@@ -389,13 +393,16 @@ def train_model(
     cidx = {c: i for i, c in enumerate(classes)}
     k = len(classes)
     vecs = _vectorize(t for _, t in examples)
-    labels = [cidx[y] for y, _ in examples]
     df: Counter[str] = Counter()
     tok_df: Counter[str] = Counter()
     for feats, toks in vecs:
         df.update(feats.keys())
         tok_df.update(set(toks))
     n_docs = len(vecs)
+    if extra:
+        vecs += _vectorize(t for _, t in extra)
+        examples = [*examples, *extra]
+    labels = [cidx[y] for y, _ in examples]
     fidf = {f: math.log((n_docs + 1) / (c + 1)) + 1.0 for f, c in df.items() if c >= cfg.min_count}
     keep = set(fidf)
     data: list[tuple[list[tuple[str, float]], int]] = []
@@ -443,7 +450,7 @@ def train_model(
     if cfg.nb_weight > 0:
         _blend_naive_bayes(W, data, k, cfg.nb_weight, cfg.nb_alpha)
     kept = [f for f in sorted(W) if max(abs(x) for x in W[f]) >= cfg.prune]
-    idf = {t: round(math.log((n + 1) / (c + 1)) + 1.0, 3) for t, c in tok_df.items() if c >= cfg.min_count}
+    idf = {t: round(math.log((n_docs + 1) / (c + 1)) + 1.0, 3) for t, c in tok_df.items() if c >= cfg.min_count}
     model = LinearModel.from_weights(
         classes,
         kept,

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aftersales.classification.augment import Augmenter
 from aftersales.classification.corrections import Correction, LabelledExample, build_training_set
 from aftersales.classification.model import TrainConfig
 from aftersales.classification.store import ModelStore
@@ -35,13 +36,14 @@ def retrain(
     *,
     approve_if_better: bool = True,
     config: TrainConfig | None = None,
+    augment: Augmenter | None = None,
 ) -> RetrainOutcome:
     """Train on ``base`` plus ``corrections``, store the candidate, promote it if not worse."""
     fixes = list(corrections)
     examples = build_training_set(base, fixes)
     if not examples:
         raise ValueError("no training examples: the base training set is empty")
-    model = train_artifact(examples, config)
+    model = train_artifact(examples, config, augment=augment)
     data = model.to_bytes()
     metrics = dict(model.metrics, n_corrections=len(fixes))
     previous = store.manifest().get("approved")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aftersales.classification.augment import Augmenter
 from aftersales.classification.model import LinearModel, TrainConfig, content_hash, train_model
 from aftersales.taxonomy import Category
 
@@ -40,14 +41,27 @@ def read_tsv(path: str | Path) -> list[tuple[str, str]]:
     return out
 
 
-def default_training_files() -> list[Path]:
-    """The project's training set: ``data/training/*.tsv`` next to the repo root."""
+def default_training_dir() -> Path | None:
+    """The project's ``data/training`` folder, found upwards from this package."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         cand = parent / "data" / "training"
         if cand.is_dir() and any(cand.glob("*.tsv")):
-            return sorted(cand.glob("*.tsv"))
-    return []
+            return cand
+    return None
+
+
+def default_training_files() -> list[Path]:
+    """The project's training set: ``data/training/*.tsv`` next to the repo root."""
+    folder = default_training_dir()
+    return sorted(folder.glob("*.tsv")) if folder else []
+
+
+def load_augmenter(training_dir: str | Path | None) -> Augmenter | None:
+    """The augmentation banks of a training folder (``<dir>/augment``), if it has them."""
+    if training_dir is None or not (Path(training_dir) / "augment").is_dir():
+        return None
+    return Augmenter.from_dir(Path(training_dir) / "augment")
 
 
 def load_training_set(files: Iterable[str | Path] | None = None) -> list[tuple[str, str]]:
@@ -145,23 +159,30 @@ def train_artifact(
     examples: Sequence[tuple[str, str]],
     config: TrainConfig | None = None,
     refit_full: bool = True,
+    augment: Callable[[Sequence[tuple[str, str]]], list[tuple[str, str]]] | None = None,
 ) -> LinearModel:
     """Train → measure on the held-out split → calibrate → (optionally) refit on everything.
 
     The returned model carries ``metrics`` (eval-split macro-F1/accuracy) used by
     the promotion rule; the refit reuses the temperature fitted on held-out data.
+    ``augment`` adds copies to the training side only, so the held-out split stays
+    the project's own untouched text.
     """
     train, held = split(examples)
     if not held or not train:
         train, held = list(examples), []
-    model = train_model(train, CLASSES, config, calibration=held)
     metrics: dict[str, float | int] = {"n_train": len(train), "n_eval": len(held)}
+    extra = augment(train) if augment is not None else []
+    if augment is not None:
+        metrics["n_augmented"] = len(extra)
+    model = train_model(train, CLASSES, config, calibration=held, extra=extra)
     if held:
         rep = evaluate_model(model, held)
         metrics.update(eval_macro_f1=round(rep.macro_f1, 4), eval_accuracy=round(rep.accuracy, 4))
     if refit_full and held:
         temperature = model.temperature
-        model = train_model(list(examples), CLASSES, config)
+        everything = list(examples)
+        model = train_model(everything, CLASSES, config, extra=augment(everything) if augment else ())
         model.temperature = temperature
     model.metrics = metrics
     model.version = make_version(examples)

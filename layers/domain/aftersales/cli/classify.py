@@ -25,6 +25,11 @@ def register(subparsers: Any) -> None:
     t = subparsers.add_parser("train", help="retrain the classifier from data/training (+ corrections)")
     t.add_argument("--corrections", help="TSV (category<TAB>text or id<TAB>category<TAB>text) or JSONL file")
     t.add_argument("--data", action="append", help="training TSV (repeatable; default data/training/*.tsv)")
+    t.add_argument(
+        "--augment",
+        metavar="DIR",
+        help="augmentation banks (default: data/training/augment; 'none' trains on the examples as they are)",
+    )
     t.add_argument("--out", default="models", help="model store directory (default: ./models)")
     t.add_argument("--approve-if-better", action="store_true", help="approve if eval macro-F1 is not worse")
     t.add_argument("--bundle", help="also write the artifact to this path (e.g. the packaged model)")
@@ -80,17 +85,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from aftersales.classification.augment import Augmenter
     from aftersales.classification.corrections import load_corrections
     from aftersales.classification.retrain import retrain
     from aftersales.classification.store import LocalModelStore, artifact_name
-    from aftersales.classification.training import load_training_set
+    from aftersales.classification.training import default_training_dir, load_augmenter, load_training_set
 
     base = load_training_set([Path(p) for p in args.data] if args.data else None)
     if not base:
         print("no training data found (data/training/*.tsv)", file=sys.stderr)
         return 2
     corrections = load_corrections(args.corrections) if args.corrections else []
-    outcome = retrain(base, corrections, LocalModelStore(args.out), approve_if_better=args.approve_if_better)
+    if args.augment == "none":
+        augment = None
+    elif args.augment:
+        augment = Augmenter.from_dir(args.augment)
+    else:
+        augment = load_augmenter(default_training_dir())
+    outcome = retrain(
+        base, corrections, LocalModelStore(args.out), approve_if_better=args.approve_if_better, augment=augment
+    )
     if args.bundle:
         Path(args.bundle).write_bytes(outcome.artifact)
     print(f"version={outcome.version}")
