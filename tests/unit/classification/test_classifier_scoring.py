@@ -170,3 +170,24 @@ def test_long_texts_sum_in_chunks_without_carries() -> None:
     model = LinearModel.from_weights(CLASSES, names, [weights[n] for n in names], [fidf[n] for n in names], [0, 0, 0])
     expected = _float_logits(feats, weights, fidf, [0, 0, 0])
     assert model.packed_logits(feature_groups(text)[0]) == pytest.approx(expected, abs=1e-5)
+
+
+def test_polarity_features_share_weight_across_words_and_flip_under_negation() -> None:
+    def polar(text: str) -> set[str]:
+        feats, _ = featurize(normalize(text))
+        return {name for name in feats if name.startswith(("p:", "s:"))}
+
+    # two different complaint words map to the same shared feature
+    assert "p:2" in polar("质量太差劲了") and "p:2" in polar("就是个垃圾")
+    assert "p:-2" in polar("东西不错") and "p:2" not in polar("东西不错")
+    # 不满意: the praise word is negated, so it counts as a complaint
+    assert polar("很不满意") & {"p:1", "p:2"}
+
+
+def test_polarity_lexicon_is_figures_only() -> None:
+    from aftersales.classification.features import polarity_lexicon
+
+    lex = polarity_lexicon()
+    assert len(lex) > 1000
+    assert set(lex.values()) <= {-2, -1, 1, 2}
+    assert max(map(len, lex)) <= 8  # single words, never sentences

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from aftersales.classification import files
 from aftersales.classification.segment import cut, mark
 
-FEATURE_VERSION = "f5"
+FEATURE_VERSION = "f6"
+POLARITY_NAME = "polarity.tsv"
 
 _LONG_DIGITS_RE = re.compile(r"\d{6,}")
 _MASK_RE = re.compile(r"\[[^\[\]]{1,10}\]")
@@ -23,6 +25,27 @@ _PUNCT = frozenset("，,。.!！?？;；、:：~～…()（）【】[]《》<>\"
 CHAR_WEIGHT = 1.0
 FIRST_WEIGHT = 1.5
 BIGRAM_WEIGHT = 0.5
+
+_polarity: dict[str, int] | None = None
+
+
+def polarity_lexicon() -> dict[str, int]:
+    """Word -> polarity bucket (+2/+1 complaint-leaning, -1/-2 praise-leaning), loaded once.
+
+    Why: real reviews use far more ways of saying "bad" (差劲, 坑, 垃圾, 翻车…) than any
+    hand-written training set; mapping each word to a shared polarity feature lets the
+    model generalise from the words it has seen to the ones it has not.
+    """
+    global _polarity
+    if _polarity is None:
+        lex: dict[str, int] = {}
+        for line in files.read_text(POLARITY_NAME).splitlines():
+            word, _, value = line.partition("\t")
+            if word and value and not word.startswith("#"):
+                x = float(value)
+                lex[word] = (2 if x >= 2 else 1) if x > 0 else (-2 if x <= -2 else -1)
+        _polarity = lex
+    return _polarity
 
 
 def prepare(text: str) -> str:
@@ -46,6 +69,9 @@ def feature_groups(text: str) -> tuple[dict[float, list[str]], list[str]]:
     bigrams: dict[str, None] = {}
     tokens: list[str] = []
     pieces: list[str] = []
+    polar: dict[str, None] = {}
+    balance = 0
+    lex = polarity_lexicon()
     first = True
     prev = ""
     for tok, weight, negated in mark(cut(s)):
@@ -57,6 +83,12 @@ def feature_groups(text: str) -> tuple[dict[float, list[str]], list[str]]:
             continue
         name = "NOT_" + tok if negated else tok
         tokens.append(name)
+        pol = lex.get(tok)
+        if pol:
+            if negated:
+                pol = -pol
+            polar["p:" + str(pol)] = None
+            balance += pol
         key = "w:" + name
         if words.get(key, 0.0) < weight:
             words[key] = weight
@@ -80,6 +112,9 @@ def feature_groups(text: str) -> tuple[dict[float, list[str]], list[str]]:
         groups.setdefault(FIRST_WEIGHT, []).extend(firsts)
     if bigrams:
         groups.setdefault(BIGRAM_WEIGHT, []).extend(bigrams)
+    if polar:
+        groups[1.0].extend(polar)
+        groups[1.0].append("s:" + str(max(-3, min(3, balance))))
     if not tokens:
         groups[1.0].append("m:empty")
     elif text.startswith(("用户", "商家", "顾客", "客户")):
