@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("raw_dir", type=Path, help="folder holding the labelled review CSVs")
     parser.add_argument("--min-df", type=int, default=20)
-    parser.add_argument("--min-abs", type=float, default=1.0)
+    parser.add_argument("--min-abs", type=float, default=0.7)
     args = parser.parse_args(argv)
     rows = polarity(labelled_reviews(args.raw_dir), args.min_df, args.min_abs)
     print(
