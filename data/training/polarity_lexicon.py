@@ -6,7 +6,7 @@ polarity the model can share across words it never saw in training. Only per-wor
 figures (a log-odds) are written, never any text of the corpora.
 
     python data/training/polarity_lexicon.py ../shared/data/raw \
-        > layers/domain/aftersales/classification/data/polarity.tsv
+        > layers/domain/aftersales/classification/data/word_polarity.tsv
 """
 
 from __future__ import annotations

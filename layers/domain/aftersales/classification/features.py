@@ -2,7 +2,8 @@
 
 Features: jieba tokens (with ``NOT_`` negation marking and contrast weighting),
 tokens of the first sentence (the customer's main request usually comes first),
-word bigrams and character 1–3-grams of the text with negated spans blanked out.
+word bigrams, character 1–3-grams of the text with negated spans blanked out, and
+shared polarity buckets of the words found in ``data/word_polarity.tsv``.
 Bump ``FEATURE_VERSION`` whenever the output changes: artifacts record it.
 """
 
@@ -14,7 +15,7 @@ from aftersales.classification import files
 from aftersales.classification.segment import cut, mark
 
 FEATURE_VERSION = "f6"
-POLARITY_NAME = "polarity.tsv"
+POLARITY_NAME = "word_polarity.tsv"
 
 _LONG_DIGITS_RE = re.compile(r"\d{6,}")
 _MASK_RE = re.compile(r"\[[^\[\]]{1,10}\]")
