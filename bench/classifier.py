@@ -19,8 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "layers" / "domain"))
+sys.path.insert(0, str(ROOT / "data" / "validation"))
 
 from common import record  # noqa: E402
+from raw_corpus import labelled  # noqa: E402
 
 from aftersales.classification import Classifier  # noqa: E402
 from aftersales.classification.segment import cut  # noqa: E402
@@ -29,6 +31,14 @@ from aftersales.classification.training import CLASSES, evaluate, load_training_
 
 PYTHON = sys.executable
 AFTERSALES = str(Path(PYTHON).with_name("aftersales"))
+
+
+RAW_LABELS = ROOT / "data" / "validation" / "raw_sample_labels.tsv"
+
+
+def raw_dir() -> Path:
+    env = os.environ.get("AFTERSALES_RAW_DIR")
+    return Path(env) if env else (ROOT / ".." / "shared" / "data" / "raw").resolve()
 
 
 def dev_path() -> Path:
@@ -119,6 +129,17 @@ def quality(clf: Classifier, dev: list[tuple[str, str]], train: list[tuple[str, 
     }
 
 
+def raw_sample_quality(clf: Classifier, raw: Path) -> dict[str, float]:
+    """The hand-labelled raw-corpus sample: a second real-text measurement beside dev."""
+    rows = labelled(RAW_LABELS, raw)
+    rep = evaluate([y for _, y, _ in rows], [clf.predict(t)[0].value for _, _, t in rows])
+    return {
+        "classify_raw_sample_macro_f1": round(rep.macro_f1, 4),
+        "classify_raw_sample_accuracy": round(rep.accuracy, 4),
+        "classify_raw_sample_n": len(rows),
+    }
+
+
 # The child prints the wall clock once its first ticket is classified: the figure runs from
 # spawning the interpreter to that moment (a Lambda init + first invoke), not to process exit.
 COLD_SNIPPET = (
@@ -186,6 +207,13 @@ def main() -> None:
         figures.update(quality(clf, read_tsv(dev_file), train))
     else:
         print(f"dev set not found at {dev_file} (set AFTERSALES_DEV_TSV); skipping quality figures", file=sys.stderr)
+    if raw_dir().is_dir():
+        figures.update(raw_sample_quality(clf, raw_dir()))
+    else:
+        print(
+            f"raw corpora not found at {raw_dir()} (set AFTERSALES_RAW_DIR); skipping raw-sample figures",
+            file=sys.stderr,
+        )
     figures["classify_cold_start_ms"] = cold_start_ms()
     figures["classify_warm_ms_per_ticket"] = warm_ms(clf, texts)
     figures["classify_tickets_per_s"] = throughput(texts)
